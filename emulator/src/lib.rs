@@ -1,0 +1,1 @@
+//! A local, protocol-faithful Azure Web PubSub service (work in progress).

@@ -1,0 +1,1 @@
+//! A native, reliable Azure Web PubSub client (work in progress).
