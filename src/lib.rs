@@ -1,1 +1,2 @@
-//! A native, reliable Azure Web PubSub client (work in progress).
+//! A native, reliable Azure Web PubSub client.
+pub mod protocol;
