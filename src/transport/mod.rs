@@ -1,0 +1,12 @@
+//! Opening WebSocket connections to the service: URLs, TLS, the upgrade request.
+//!
+//! Nothing here knows about the Web PubSub protocol beyond the subprotocol name and the
+//! recovery query parameters.
+
+mod connect;
+mod tls;
+mod url;
+
+pub(crate) use self::url::recovery_url;
+pub use self::url::redact_url;
+pub(crate) use connect::{connect, ConnectError, TransportOptions, WsStream};
