@@ -89,8 +89,13 @@ macro_rules! operation_builder {
             type Output = Result<WebPubSubResult, Error>;
             type IntoFuture = OpFuture;
 
+            /// Queues the operation at once (so operations keep the order in which their
+            /// futures were created); the future then waits for the ack.
             fn into_future(self) -> Self::IntoFuture {
-                Box::pin(execute(self.handle, self.spec))
+                match prepare(self.handle, self.spec) {
+                    Ok(prepared) => Box::pin(prepared.run()),
+                    Err(error) => Box::pin(std::future::ready(Err(error))),
+                }
             }
         }
     };
@@ -185,7 +190,21 @@ fn is_transient(name: &str) -> bool {
     matches!(name, "InternalServerError" | "Timeout" | "ServiceUnavailable")
 }
 
-async fn execute(handle: Arc<Handle>, spec: OpSpec) -> Result<WebPubSubResult, Error> {
+/// An operation whose first request is already queued (or waiting for room in the queue).
+struct Prepared {
+    handle: Arc<Handle>,
+    frame: Utf8Bytes,
+    ack_id: Option<u64>,
+    group_change: Option<GroupChange>,
+    deadline: Instant,
+    /// The first attempt: its reply channel, and the request if the queue had no room yet.
+    first: Option<(Option<oneshot::Receiver<AckOutcome>>, Option<OpRequest>)>,
+}
+
+/// The synchronous part of an operation: checks, ackId, encoding, and queueing the first
+/// attempt. Running it in `into_future` puts operations on the wire in the order their
+/// futures were created, so pipelined sends keep their order.
+fn prepare(handle: Arc<Handle>, spec: OpSpec) -> Result<Prepared, Error> {
     let shared = &handle.shared;
     let deadline = Instant::now() + spec.timeout.unwrap_or(shared.options.operation_timeout);
     spec.kind.validate()?;
@@ -210,39 +229,67 @@ async fn execute(handle: Arc<Handle>, spec: OpSpec) -> Result<WebPubSubResult, E
         return Err(Error::MessageTooLarge { size: text.len(), limit: MAX_CLIENT_MESSAGE_BYTES });
     }
     let frame = Utf8Bytes::from(text);
-
-    let Some(ack_id) = ack_id else {
-        enqueue(&handle.ops, OpRequest { frame, ack: None, deadline }, None).await?;
-        return Ok(WebPubSubResult { ack_id: None, duplicated: false });
+    let mut prepared = Prepared { handle, frame, ack_id, group_change, deadline, first: None };
+    let (reply, request) = prepared.request();
+    let queued = match prepared.handle.ops.try_send(request) {
+        Ok(()) => None,
+        Err(mpsc::error::TrySendError::Closed(_)) => return Err(Error::Stopped { ack_id }),
+        Err(mpsc::error::TrySendError::Full(request)) => Some(request),
     };
+    prepared.first = Some((reply, queued));
+    Ok(prepared)
+}
 
-    let mut retry = 0;
-    loop {
-        let (reply, outcome) = oneshot::channel();
-        let ack = AckRequest { ack_id, reply, group_change: group_change.clone() };
-        enqueue(&handle.ops, OpRequest { frame: frame.clone(), ack: Some(ack), deadline }, Some(ack_id)).await?;
-        let outcome = match tokio::time::timeout_at(deadline, outcome).await {
-            Err(_) => return Err(Error::Timeout { ack_id: Some(ack_id) }),
-            Ok(Err(_)) => return Err(Error::Stopped { ack_id: Some(ack_id) }),
-            Ok(Ok(outcome)) => outcome,
-        };
-        match outcome {
-            AckOutcome::Success { duplicate } => return Ok(WebPubSubResult { ack_id: Some(ack_id), duplicated: duplicate }),
-            AckOutcome::Refused(error) => {
-                let policy = &shared.options.message_retry;
-                let delay = policy.delay(retry + 1);
-                if is_transient(&error.name) && policy.allows(retry + 1) && Instant::now() + delay < deadline {
-                    retry += 1;
-                    tracing::debug!(ack_id, retry, name = %error.name, "retrying after a transient refusal");
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
-                return Err(SendMessageError { ack_id: Some(ack_id), name: error.name, message: error.message }.into());
+impl Prepared {
+    /// A request for one attempt, and where its outcome will arrive (none for fire-and-forget).
+    fn request(&self) -> (Option<oneshot::Receiver<AckOutcome>>, OpRequest) {
+        let (reply, ack) = match self.ack_id {
+            None => (None, None),
+            Some(ack_id) => {
+                let (tx, rx) = oneshot::channel();
+                (Some(rx), Some(AckRequest { ack_id, reply: tx, group_change: self.group_change.clone() }))
             }
-            AckOutcome::ConnectionLost => return Err(Error::ConnectionLost { ack_id }),
-            AckOutcome::Stopped => return Err(Error::Stopped { ack_id: Some(ack_id) }),
-            AckOutcome::AckIdInUse => {
-                return Err(Error::InvalidArgument(format!("ackId {ack_id} is already used by a pending operation")))
+        };
+        (reply, OpRequest { frame: self.frame.clone(), ack, deadline: self.deadline })
+    }
+
+    async fn run(mut self) -> Result<WebPubSubResult, Error> {
+        let (mut reply, mut queued) = self.first.take().expect("prepared operations have a first attempt");
+        let mut retry = 0;
+        loop {
+            if let Some(request) = queued.take() {
+                enqueue(&self.handle.ops, request, self.ack_id).await?;
+            }
+            let (Some(ack_id), Some(outcome)) = (self.ack_id, reply.take()) else {
+                return Ok(WebPubSubResult { ack_id: None, duplicated: false });
+            };
+            let outcome = match tokio::time::timeout_at(self.deadline, outcome).await {
+                Err(_) => return Err(Error::Timeout { ack_id: Some(ack_id) }),
+                Ok(Err(_)) => return Err(Error::Stopped { ack_id: Some(ack_id) }),
+                Ok(Ok(outcome)) => outcome,
+            };
+            match outcome {
+                AckOutcome::Success { duplicate } => {
+                    return Ok(WebPubSubResult { ack_id: Some(ack_id), duplicated: duplicate })
+                }
+                AckOutcome::Refused(error) => {
+                    let policy = &self.handle.shared.options.message_retry;
+                    let delay = policy.delay(retry + 1);
+                    if is_transient(&error.name) && policy.allows(retry + 1) && Instant::now() + delay < self.deadline {
+                        retry += 1;
+                        tracing::debug!(ack_id, retry, name = %error.name, "retrying after a transient refusal");
+                        tokio::time::sleep(delay).await;
+                        let (next_reply, request) = self.request();
+                        (reply, queued) = (next_reply, Some(request));
+                        continue;
+                    }
+                    return Err(SendMessageError { ack_id: Some(ack_id), name: error.name, message: error.message }.into());
+                }
+                AckOutcome::ConnectionLost => return Err(Error::ConnectionLost { ack_id }),
+                AckOutcome::Stopped => return Err(Error::Stopped { ack_id: Some(ack_id) }),
+                AckOutcome::AckIdInUse => {
+                    return Err(Error::InvalidArgument(format!("ackId {ack_id} is already used by a pending operation")))
+                }
             }
         }
     }
@@ -251,11 +298,6 @@ async fn execute(handle: Arc<Handle>, spec: OpSpec) -> Result<WebPubSubResult, E
 /// Hands a request to the driver, waiting for room in the queue until the deadline.
 async fn enqueue(ops: &mpsc::Sender<OpRequest>, request: OpRequest, ack_id: Option<u64>) -> Result<(), Error> {
     let deadline = request.deadline;
-    let request = match ops.try_send(request) {
-        Ok(()) => return Ok(()),
-        Err(mpsc::error::TrySendError::Closed(_)) => return Err(Error::Stopped { ack_id }),
-        Err(mpsc::error::TrySendError::Full(request)) => request,
-    };
     match tokio::time::timeout_at(deadline, ops.send(request)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) => Err(Error::Stopped { ack_id }),
