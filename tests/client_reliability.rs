@@ -32,7 +32,8 @@ async fn a_stream_survives_twenty_abrupt_drops_without_loss_duplicates_or_reorde
         let sender = sender.clone();
         async move {
             // Up to 50 sends in flight at once; each must succeed despite the drops.
-            let mut in_flight = tokio::task::JoinSet::new();
+            let mut in_flight: tokio::task::JoinSet<Result<webpubsub_client::WebPubSubResult, Error>> =
+                tokio::task::JoinSet::new();
             for n in 0..MESSAGES {
                 if in_flight.len() >= 50 {
                     in_flight.join_next().await.unwrap().unwrap().unwrap();
