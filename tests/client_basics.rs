@@ -314,3 +314,17 @@ async fn operation_timeout_bounds_a_call_the_service_never_answers() {
     client.stop().await;
     assert_eq!(client.state(), ClientState::Stopped);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_pipelined_sends_complete_in_order() {
+    use std::future::IntoFuture;
+    let emulator = emulator().await;
+    let (client, mut events) = started(&emulator, "u").await;
+    client.join_group("p").await.unwrap();
+    let sends: Vec<_> = (0..3000).map(|n| client.send_to_group("p", n.to_string()).into_future()).collect();
+    let results = futures_util::future::try_join_all(sends).await.unwrap();
+    assert!(results.iter().all(|r| r.ack_id.is_some() && !r.duplicated));
+    for n in 0..3000 {
+        assert_eq!(next_event(&mut events, text_of).await, n.to_string());
+    }
+}
