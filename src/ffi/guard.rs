@@ -290,7 +290,7 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ffi");
         let needle = format!("extern \"{}\" fn ", "C");
         let mut files = vec![dir];
-        let mut checked = 0;
+        let mut checked = std::collections::BTreeSet::new();
         while let Some(path) = files.pop() {
             if path.is_dir() {
                 files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
@@ -317,10 +317,19 @@ mod tests {
                     "{}: the body of {name} does not start with ffi_guard!",
                     path.display()
                 );
-                checked += 1;
+                checked.insert(name);
                 rest = after;
             }
         }
-        assert!(checked >= 60, "only {checked} exported functions found; the scan is broken");
+        // Cross-check with the header: every declared function was found (and guarded).
+        let header = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("include/webpubsub_client.h")).unwrap();
+        let declared: std::collections::BTreeSet<String> = header
+            .lines()
+            .filter(|l| l.contains('(') && !l.starts_with("//") && !l.starts_with("typedef") && !l.starts_with(' '))
+            .filter_map(|l| l.split('(').next()?.split_whitespace().last().map(|n| n.trim_start_matches('*').to_string()))
+            .filter(|n| n.starts_with("wps_"))
+            .collect();
+        assert!(declared.len() >= 50, "the header scan found only {} functions", declared.len());
+        assert_eq!(declared, checked, "the header and the scanned exports differ");
     }
 }
