@@ -289,12 +289,10 @@ async fn server_messages_from_the_service_are_delivered() {
     let emulator = emulator().await;
     let (client, mut events) = started(&emulator, "u").await;
     let connection_id = client.connection_id().unwrap();
-    assert!(emulator.inject_server_message(
-        HUB,
-        Some(&connection_id),
-        webpubsub_emulator::DataType::Text,
-        "from the server".as_bytes()
-    ));
+    let delivered = emulator
+        .inject_server_message(HUB, Some(&connection_id), webpubsub_emulator::DataType::Text, "from the server")
+        .unwrap();
+    assert_eq!(delivered, 1);
     let message = next_event(&mut events, |e| match e {
         Event::ServerMessage(m) => Some(m.clone()),
         _ => None,

@@ -16,7 +16,15 @@ pub const HUB: &str = "testhub";
 /// Generous bound for anything a test waits for; tests never assert durations.
 pub const WAIT: Duration = Duration::from_secs(15);
 
+/// Logs of the client (and the emulator) on stderr when `TEST_LOG` names a level.
+pub fn init_test_logging() {
+    if let Ok(level) = std::env::var("TEST_LOG") {
+        let _ = tracing_subscriber::fmt().with_env_filter(level).with_test_writer().try_init();
+    }
+}
+
 pub async fn emulator() -> Emulator {
+    init_test_logging();
     Emulator::start(EmulatorConfig::default()).await.expect("emulator starts")
 }
 
@@ -46,11 +54,17 @@ pub fn client(credential: impl Into<Credential>, options: ClientOptions) -> (Web
     WebPubSubClient::with_options(credential.into(), options).expect("client builds")
 }
 
-/// A started client of `user` with fast options.
+/// A started client of `user` with fast options; the events of the start are consumed.
 pub async fn started(emulator: &Emulator, user: &str) -> (WebPubSubClient, EventReceiver) {
-    let (client, events) = client(url(emulator, user), fast_options());
+    let (client, mut events) = client(url(emulator, user), fast_options());
     client.start().await.expect("client starts");
+    drain(&mut events);
     (client, events)
+}
+
+/// Discards the events queued so far (those of `start`, typically).
+pub fn drain(events: &mut EventReceiver) {
+    while events.try_recv().is_ok() {}
 }
 
 /// Waits for the first event matching `pick`, failing the test after [`WAIT`].
@@ -144,10 +158,15 @@ impl Proxy {
         Proxy { port, refuse, links, accept }
     }
 
-    /// Rewrites an emulator client URL to go through this proxy (same Host header rules:
-    /// the emulator compares the token audience with the Host the client used).
-    pub fn url(&self, emulator_url: &str, emulator_port: u16) -> String {
-        emulator_url.replace(&format!(":{emulator_port}/"), &format!(":{}/", self.port))
+    /// A client access URL of `user` (as [`publisher`]) through this proxy. The token's
+    /// audience names the proxy: the emulator checks it against the Host the client used.
+    pub fn url(&self, emulator: &Emulator, user: &str) -> String {
+        use webpubsub_emulator::token;
+        let options = publisher(user);
+        let audience = format!("http://127.0.0.1:{}/client/hubs/{HUB}", self.port);
+        let claims = token::client_claims(&audience, options.user_id.as_deref(), &options.roles, &options.groups, 3600);
+        let jwt = token::sign(&claims, &emulator.config().access_key);
+        format!("ws://127.0.0.1:{}/client/hubs/{HUB}?access_token={jwt}", self.port)
     }
 
     /// Drops every open connection without a close frame.

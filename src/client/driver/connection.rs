@@ -54,6 +54,8 @@ struct Loop {
     ack_now: bool,
     ping_now: bool,
     flush_pending: bool,
+    /// The service sent a close frame: stop writing, read until the socket ends.
+    closing: bool,
     close_code: Option<u16>,
     close_reason: Option<String>,
 }
@@ -71,6 +73,7 @@ impl Driver {
             ping_now: false,
             // Writes queued before the loop (resends, rejoins) go out at once.
             flush_pending: true,
+            closing: false,
             close_code: None,
             close_reason: None,
         };
@@ -111,47 +114,44 @@ impl Driver {
         batch: &mut Vec<Event>,
     ) -> Poll<ConnectionEnd> {
         let mut room = 0usize;
-        let mut received = false;
-        let mut end = None;
-        for _ in 0..BATCH {
+        let mut frames = 0;
+        let end = loop {
+            if frames == BATCH {
+                // More may be buffered without a new readiness event: come back soon.
+                cx.waker().wake_by_ref();
+                break None;
+            }
             if room == 0 {
                 match self.events.poll_room(cx) {
                     Poll::Ready(n) => room = n,
                     Poll::Pending => {
                         // Not reading is our choice, not silence of the peer.
                         state.last_received = Instant::now();
-                        break;
+                        break None;
                     }
                 }
             }
             match ws.poll_next_unpin(cx) {
-                Poll::Pending => break,
+                Poll::Pending => break None,
                 Poll::Ready(Some(Ok(message))) => {
-                    received = true;
+                    frames += 1;
                     if self.handle_message(message, state, batch) {
                         room -= 1;
                     }
                 }
-                Poll::Ready(Some(Err(error))) => {
-                    end = Some(error.to_string());
-                    break;
-                }
+                Poll::Ready(Some(Err(error))) => break Some(error.to_string()),
                 Poll::Ready(None) => {
-                    end = Some(state.close_reason.take().unwrap_or_else(|| "the connection was closed".into()));
-                    break;
+                    break Some(state.close_reason.take().unwrap_or_else(|| "the connection was closed".into()))
                 }
             }
-        }
-        if received {
+        };
+        if frames > 0 {
             state.last_received = Instant::now();
         }
-        if let Some(reason) = end {
-            return Poll::Ready(ConnectionEnd::Lost { close_code: state.close_code, reason });
+        match end {
+            Some(reason) => Poll::Ready(ConnectionEnd::Lost { close_code: state.close_code, reason }),
+            None => Poll::Pending,
         }
-        if received && room > 0 && batch.len() >= BATCH {
-            cx.waker().wake_by_ref();
-        }
-        Poll::Pending
     }
 
     /// Handles one frame; `true` when it produced a data event.
@@ -168,6 +168,8 @@ impl Driver {
                 false
             }
             Message::Close(frame) => {
+                // tungstenite answers the close; nothing else may be written now.
+                state.closing = true;
                 if let Some(frame) = frame {
                     state.close_code = Some(frame.code.into());
                     state.close_reason = Some(frame.reason.to_string()).filter(|r| !r.is_empty());
@@ -312,8 +314,12 @@ impl Driver {
     }
 
     fn poll_write(&mut self, cx: &mut Context<'_>, ws: &mut WsStream, state: &mut Loop) -> Poll<ConnectionEnd> {
+        if state.closing {
+            return Poll::Pending;
+        }
+        let close_code = state.close_code;
         let lost = |error: tokio_tungstenite::tungstenite::Error| {
-            Poll::Ready(ConnectionEnd::Lost { close_code: None, reason: error.to_string() })
+            Poll::Ready(ConnectionEnd::Lost { close_code, reason: error.to_string() })
         };
         let mut wrote = 0;
         while wrote < BATCH {

@@ -1,0 +1,201 @@
+//! The HTTP control surface under `/_emulator/`, for tests written in other languages. Every
+//! endpoint maps onto the same operation as the in-process [`crate::Emulator`] handle; each is
+//! documented with an example in `emulator/README.md`. No authentication: the emulator is a
+//! local test tool.
+
+use crate::auth;
+use crate::http::{self, Query, Resp};
+use crate::protocol::DataType;
+use crate::rest::read_payload;
+use crate::state::{RecordedEvent, Shared};
+use base64::Engine;
+use hyper::body::Incoming;
+use hyper::header::HOST;
+use hyper::{Method, Request, StatusCode};
+use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn bad(message: impl Into<String>) -> Resp {
+    http::error(StatusCode::BAD_REQUEST, "BadRequest", message)
+}
+
+fn no_conn(id: &str) -> Resp {
+    http::error(StatusCode::NOT_FOUND, "NotFound", format!("no connection {id:?}"))
+}
+
+fn ok(v: Value) -> Resp {
+    http::json(StatusCode::OK, &v)
+}
+
+fn found(yes: bool, id: &str, v: Value) -> Resp {
+    if yes {
+        ok(v)
+    } else {
+        no_conn(id)
+    }
+}
+
+fn count(q: &Query) -> Result<u64, Resp> {
+    match q.get("count") {
+        None => Ok(1),
+        Some(s) => s.parse().map_err(|_| bad(format!("count must be a non-negative integer, got {s:?}"))),
+    }
+}
+
+fn reset_mode(q: &Query) -> Result<bool, Resp> {
+    match q.get("mode") {
+        None | Some("reset") => Ok(true),
+        Some("fin") => Ok(false),
+        Some(m) => Err(bad(format!("mode must be reset or fin, got {m:?}"))),
+    }
+}
+
+/// The recorded event as JSON: text as a string, json as its value, binary as base64.
+pub fn event_json(e: &RecordedEvent) -> Value {
+    let data = match e.data_type {
+        DataType::Text => Value::String(String::from_utf8_lossy(&e.data).into_owned()),
+        DataType::Json => serde_json::from_slice(&e.data).unwrap_or(Value::Null),
+        DataType::Binary | DataType::Protobuf => Value::String(base64::engine::general_purpose::STANDARD.encode(&e.data)),
+    };
+    json!({"hub": e.hub, "connectionId": e.connection_id, "userId": e.user_id, "event": e.event,
+           "dataType": e.data_type.as_str(), "data": data})
+}
+
+pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp {
+    let segs = http::segments(req.uri().path());
+    let segs: Vec<&str> = segs.iter().skip(1).map(String::as_str).collect();
+    let q = Query::parse(req.uri().query());
+    let m = req.method().clone();
+    let s = &shared;
+    match (&m, segs.as_slice()) {
+        (&Method::GET, ["info"]) => {
+            let host = req.headers().get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            ok(json!({"endpoint": format!("http://{host}"),
+                      "connectionString": format!("Endpoint=http://{host};AccessKey={};Version=1.0;", s.config.access_key)}))
+        }
+        (&Method::GET, ["connections"]) => ok(serde_json::to_value(s.connection_infos(q.get("hub"))).expect("serialisable")),
+        (&Method::GET, ["connections", id]) => match s.find(id) {
+            Some((_, c)) => ok(serde_json::to_value(c.info()).expect("serialisable")),
+            None => no_conn(id),
+        },
+        (&Method::POST, ["connections", id, "drop"]) => match reset_mode(&q) {
+            Ok(reset) => found(s.drop_connection(id, reset), id, json!({"dropped": true})),
+            Err(r) => r,
+        },
+        (&Method::POST, ["drop-all"]) => match reset_mode(&q) {
+            Ok(reset) => ok(json!({"dropped": s.drop_all(q.get("hub"), reset)})),
+            Err(r) => r,
+        },
+        (&Method::POST, ["connections", id, "close"]) => {
+            let code = match q.get("code").map(str::parse::<u16>) {
+                None => 1000,
+                Some(Ok(c)) if (1000..=4999).contains(&c) => c,
+                _ => return bad("code must be a close code 1000-4999"),
+            };
+            let reason = q.get("reason").unwrap_or("Closed by the emulator control API.");
+            found(s.close_connection(id, code, reason), id, json!({"closed": true}))
+        }
+        (&Method::POST, ["refuse-recoveries"]) => match count(&q) {
+            Ok(n) => {
+                s.refuse_recoveries(n);
+                ok(json!({"refuseRecoveries": n}))
+            }
+            Err(r) => r,
+        },
+        (&Method::POST, ["fail-acks"]) => match count(&q) {
+            Ok(n) => {
+                s.fail_acks(n);
+                ok(json!({"failAcks": n}))
+            }
+            Err(r) => r,
+        },
+        (&Method::POST, ["drop-before-next-ack"]) => {
+            let id = q.get("connectionId");
+            found(s.drop_before_next_ack(id), id.unwrap_or(""), json!({"armed": true}))
+        }
+        (&Method::POST, ["connections", id, "delay"]) => match q.get("ms").map(str::parse::<u64>) {
+            Some(Ok(ms)) => found(s.delay_delivery(id, Duration::from_millis(ms)), id, json!({"delayMs": ms})),
+            _ => bad("ms must be a non-negative integer"),
+        },
+        (&Method::POST, ["connections", id, "pause"]) => found(s.set_paused(id, true), id, json!({"paused": true})),
+        (&Method::POST, ["connections", id, "resume"]) => found(s.set_paused(id, false), id, json!({"paused": false})),
+        (&Method::POST, ["connections", id, "blackhole"]) => found(s.blackhole(id), id, json!({"blackholed": true})),
+        (&Method::POST, ["connections", id, "raw"]) => {
+            let id = id.to_string();
+            match http_body_util::BodyExt::collect(req.into_body()).await {
+                Ok(b) => found(s.inject_raw_frame(&id, &b.to_bytes()), &id, json!({"queued": true})),
+                Err(e) => bad(format!("could not read the body: {e}")),
+            }
+        }
+        (&Method::POST, ["hubs", hub, "server-message"]) => {
+            let (hub, id) = (hub.to_string(), q.get("connectionId").map(str::to_string));
+            let p = match read_payload(req).await {
+                Ok(p) => p,
+                Err(r) => return r,
+            };
+            match s.inject_server_message(&hub, id.as_deref(), p.data_type, &p.to_body()) {
+                Ok(n) => ok(json!({"delivered": n})),
+                Err(crate::InjectError::NoSuchConnection(id, _)) => no_conn(&id),
+                Err(e) => bad(e.to_string()),
+            }
+        }
+        (&Method::POST, ["hubs", hub, "groups", group, "message"]) => {
+            let (hub, group) = (hub.to_string(), group.to_string());
+            let p = match read_payload(req).await {
+                Ok(p) => p,
+                Err(r) => return r,
+            };
+            match s.inject_group_message(&hub, &group, p.data_type, &p.to_body()) {
+                Ok(n) => ok(json!({"delivered": n})),
+                Err(e) => bad(e.to_string()),
+            }
+        }
+        (&Method::GET, ["events"]) => {
+            let hub = q.get("hub");
+            let list: Vec<Value> = s
+                .events()
+                .iter()
+                .filter(|e| hub.map_or(true, |h| h.eq_ignore_ascii_case(&e.hub)))
+                .map(event_json)
+                .collect();
+            ok(Value::Array(list))
+        }
+        (&Method::DELETE, ["events"]) => ok(json!({"cleared": s.clear_events()})),
+        (&Method::GET, ["echo"]) => ok(json!({"enabled": s.echo.load(Ordering::Relaxed)})),
+        (&Method::PUT, ["echo"]) | (&Method::POST, ["echo"]) => match q.get("enabled") {
+            Some("true") | Some("1") => {
+                s.echo.store(true, Ordering::Relaxed);
+                ok(json!({"enabled": true}))
+            }
+            Some("false") | Some("0") => {
+                s.echo.store(false, Ordering::Relaxed);
+                ok(json!({"enabled": false}))
+            }
+            _ => bad("enabled must be true or false"),
+        },
+        (&Method::GET, ["client-access-url"]) => {
+            let Some(hub) = q.get("hub").filter(|h| http::valid_hub(h)) else {
+                return bad("hub is required and must be a valid hub name");
+            };
+            let minutes = match q.get("minutes").map(str::parse::<i64>) {
+                None => 60,
+                Some(Ok(n)) if n >= 1 => n,
+                _ => return bad("minutes must be an integer >= 1"),
+            };
+            let host = req.headers().get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let claims = auth::client_claims(
+                &format!("http://{host}/client/hubs/{hub}"),
+                q.get("userId"),
+                &q.all("role"),
+                &q.all("group"),
+                minutes * 60,
+            );
+            let token = auth::sign(&claims, &s.config.access_key);
+            let base = format!("ws://{host}/client/hubs/{hub}");
+            ok(json!({"baseUrl": base, "token": token, "url": format!("{base}?access_token={token}")}))
+        }
+        _ => http::error(StatusCode::NOT_FOUND, "NotFound", format!("no control endpoint {m} {}", req.uri().path())),
+    }
+}

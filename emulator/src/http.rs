@@ -1,0 +1,101 @@
+//! Small HTTP helpers shared by the REST API, the control surface and the client endpoint:
+//! responses with the service's error body (PROTOCOL.md 7.5), query parsing, path decoding.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{Response, StatusCode};
+use percent_encoding::percent_decode_str;
+
+pub type Resp = Response<Full<Bytes>>;
+
+/// An empty response with `status`.
+pub fn empty(status: StatusCode) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = status;
+    r
+}
+
+/// A JSON response.
+pub fn json(status: StatusCode, value: &serde_json::Value) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::from(serde_json::to_vec(value).expect("JSON serialises"))));
+    *r.status_mut() = status;
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// A plain-text response.
+pub fn text(status: StatusCode, body: impl Into<String>) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::from(body.into())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r
+}
+
+/// The service's error body `{"code","message",...}` plus the `x-ms-error-code` header.
+pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Resp {
+    let message = message.into();
+    let mut r = json(
+        status,
+        &serde_json::json!({"code": code, "message": message, "target": null, "details": [], "inner": {}}),
+    );
+    if let Ok(v) = HeaderValue::from_str(code) {
+        r.headers_mut().insert("x-ms-error-code", v);
+    }
+    r
+}
+
+/// Percent-decodes a path segment or query component (`+` is a space in queries only).
+pub fn decode(s: &str) -> String {
+    percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
+/// Parsed query string; keys are matched case-insensitively, values kept in order.
+#[derive(Debug, Default, Clone)]
+pub struct Query(pub Vec<(String, String)>);
+
+impl Query {
+    pub fn parse(q: Option<&str>) -> Self {
+        let mut out = Vec::new();
+        for pair in q.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            out.push((decode(&k.replace('+', " ")), decode(&v.replace('+', " "))));
+        }
+        Self(out)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.clone()).collect()
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+}
+
+/// Splits a request path into decoded segments (so `%3Asend` reads as `:send`).
+pub fn segments(path: &str) -> Vec<String> {
+    path.split('/').filter(|s| !s.is_empty()).map(decode).collect()
+}
+
+/// The hub-name rule of the service (PROTOCOL.md 1.1).
+pub fn valid_hub(hub: &str) -> bool {
+    let b = hub.as_bytes();
+    !b.is_empty()
+        && b.len() <= 128
+        && b[0].is_ascii_alphabetic()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'`' | b',' | b'.' | b'[' | b']'))
+}
+
+/// Truncates a close reason to the 123 bytes a close frame allows.
+pub fn close_reason(reason: &str) -> String {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    reason[..end].to_string()
+}
