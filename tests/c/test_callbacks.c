@@ -258,6 +258,14 @@ void test_free_inside_callback(void) {
     wps_client_free(tx);
     free(tx_url);
     CHECK(recorder_wait_finalized(&rec, 1, 10000));
+    // The listeners are finalized one after the other on the dispatcher.
+    for (int i = 0; i < 500; i++) {
+        pthread_mutex_lock(&r.lock);
+        unsigned f = r.finalized;
+        pthread_mutex_unlock(&r.lock);
+        if (f) break;
+        sleep_ms(10);
+    }
     pthread_mutex_lock(&r.lock);
     CHECK(r.freed);
     CHECK(r.calls == 1 && r.calls_after_free == 0);
