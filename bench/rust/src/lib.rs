@@ -219,6 +219,16 @@ pub fn count_for(rate: f64, duration: Duration, min: u64, max: u64) -> u64 {
     ((rate * duration.as_secs_f64()) as u64).clamp(min, max)
 }
 
+/// The Tokio runtime of a contender: `--runtime multi` (default: what `#[tokio::main]`
+/// builds, one worker per core) or `--runtime current` (everything on the main thread).
+pub fn runtime(args: &Args) -> tokio::runtime::Runtime {
+    let mut builder = match args.str("runtime", "multi").as_str() {
+        "current" => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    builder.enable_all().build().expect("a Tokio runtime")
+}
+
 /// Prints the one result line.
 pub fn report(contender: &str, workload: &str, reps: Vec<Map<String, Value>>, info: Value) {
     println!("{}", json!({"contender": contender, "workload": workload, "reps": reps, "info": info}));

@@ -351,22 +351,29 @@ fn main() {
     let args = Args::parse();
     proc::raise_fd_limit();
     let ctx = Ctx { control: Control::new(&args.required("endpoint")), hub: args.str("hub", "bench"), args: args.clone() };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    let result = runtime.block_on(async {
-        match args.workload.as_str() {
-            "seq" => seq(&ctx).await,
-            "pipe" => pipe(&ctx).await,
-            "faf" => faf(&ctx).await,
-            "latency" => latency(&ctx).await,
-            "recovery" => recovery(&ctx).await,
-            "memory" => memory(&ctx).await,
-            "scale" => scale(&ctx).await,
-            other => Err(format!("unknown workload {other:?}")),
-        }
+    let runtime = runtime(&args);
+    // The workload runs as a spawned task, as application code in a Tokio program does
+    // (on a worker thread of the multi-thread runtime), not on the thread of `block_on`.
+    let result = runtime.block_on(async move {
+        let task = tokio::spawn(async move { run(&ctx).await });
+        task.await.unwrap_or_else(|e| Err(format!("the workload panicked: {e}")))
     });
     match result {
         Ok((reps, info)) => report(CONTENDER, &args.workload, reps, info),
         Err(e) => report_error(CONTENDER, &args.workload, &e),
     }
     runtime.shutdown_timeout(Duration::from_millis(100));
+}
+
+async fn run(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
+    match ctx.args.workload.as_str() {
+        "seq" => seq(ctx).await,
+        "pipe" => pipe(ctx).await,
+        "faf" => faf(ctx).await,
+        "latency" => latency(ctx).await,
+        "recovery" => recovery(ctx).await,
+        "memory" => memory(ctx).await,
+        "scale" => scale(ctx).await,
+        other => Err(format!("unknown workload {other:?}")),
+    }
 }
