@@ -2,10 +2,11 @@
 //!
 //! A [`WebPubSubClient`] is a cheap, cloneable handle. All connection work happens in one
 //! background task per client (the driver, see `driver.rs`), which owns the socket and the
-//! protocol state; handles talk to it through two channels (control, and a bounded queue of
-//! operations), and it reports through the bounded [`EventReceiver`].
+//! protocol state; handles talk to it through a mailbox (start, stop) and a bounded queue of
+//! operations, and it reports through the bounded [`EventReceiver`].
 
 mod acks;
+mod control;
 mod driver;
 mod events;
 mod operation;
@@ -21,6 +22,7 @@ pub use state::ClientState;
 use crate::protocol::Data;
 use crate::Error;
 use acks::AckIdAllocator;
+use control::Control;
 use state::StateCell;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
@@ -28,23 +30,24 @@ use tokio::sync::{mpsc, oneshot};
 /// State shared by the handles and the driver.
 pub(crate) struct Shared {
     pub options: ClientOptions,
+    pub mailbox: control::Mailbox,
     pub state: StateCell,
     /// `(connection id, user id)` of the current connection.
     pub connection: Mutex<Option<(String, Option<String>)>>,
     pub ack_ids: Mutex<AckIdAllocator>,
 }
 
-/// Requests from a handle to the driver, other than operations.
-pub(crate) enum Control {
-    Start(oneshot::Sender<Result<(), Error>>),
-    Stop(oneshot::Sender<()>),
-}
-
 /// What every clone of a client shares; dropping the last one ends the driver.
 pub(crate) struct Handle {
     pub shared: Arc<Shared>,
-    pub control: mpsc::UnboundedSender<Control>,
-    pub ops: mpsc::Sender<operation::OpRequest>,
+    /// Boxed, so the queue's preallocated slots stay small for idle clients.
+    pub ops: mpsc::Sender<Box<operation::OpRequest>>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.shared.mailbox.close_senders();
+    }
 }
 
 /// A Web PubSub client. Cheap to clone; all clones drive the same connection.
@@ -85,16 +88,16 @@ impl WebPubSubClient {
             .map_err(|_| Error::IllegalState("a client must be created inside a Tokio runtime".into()))?;
         let shared = Arc::new(Shared {
             options,
+            mailbox: control::Mailbox::default(),
             state: StateCell::default(),
             connection: Mutex::new(None),
             ack_ids: Mutex::new(AckIdAllocator::default()),
         });
-        let (control_tx, control_rx) = mpsc::unbounded_channel();
         let (ops_tx, ops_rx) = mpsc::channel(shared.options.operation_queue_capacity);
         let events = events::EventQueue::new(shared.options.event_queue_capacity);
-        let driver = driver::Driver::new(shared.clone(), credential, control_rx, ops_rx, events.clone());
+        let driver = driver::Driver::new(shared.clone(), credential, ops_rx, events.clone());
         runtime.spawn(driver.run());
-        let handle = Arc::new(Handle { shared, control: control_tx, ops: ops_tx });
+        let handle = Arc::new(Handle { shared, ops: ops_tx });
         Ok((WebPubSubClient { handle }, EventReceiver::new(events)))
     }
 
@@ -103,7 +106,7 @@ impl WebPubSubClient {
     /// Fails with [`Error::IllegalState`] if the client is already started.
     pub async fn start(&self) -> Result<(), Error> {
         let (reply, done) = oneshot::channel();
-        self.handle.control.send(Control::Start(reply)).map_err(|_| Error::Stopped { ack_id: None })?;
+        self.handle.shared.mailbox.send(Control::Start(reply)).map_err(|_| Error::Stopped { ack_id: None })?;
         done.await.unwrap_or(Err(Error::Stopped { ack_id: None }))
     }
 
@@ -112,7 +115,7 @@ impl WebPubSubClient {
     /// once the client is stopped; [`start`](Self::start) may be called again afterwards.
     pub async fn stop(&self) {
         let (reply, done) = oneshot::channel();
-        if self.handle.control.send(Control::Stop(reply)).is_ok() {
+        if self.handle.shared.mailbox.send(Control::Stop(reply)).is_ok() {
             let _ = done.await;
         }
     }

@@ -198,7 +198,7 @@ struct Prepared {
     group_change: Option<GroupChange>,
     deadline: Instant,
     /// The first attempt: its reply channel, and the request if the queue had no room yet.
-    first: Option<(Option<oneshot::Receiver<AckOutcome>>, Option<OpRequest>)>,
+    first: Option<(Option<oneshot::Receiver<AckOutcome>>, Option<Box<OpRequest>>)>,
 }
 
 /// The synchronous part of an operation: checks, ackId, encoding, and queueing the first
@@ -242,7 +242,7 @@ fn prepare(handle: Arc<Handle>, spec: OpSpec) -> Result<Prepared, Error> {
 
 impl Prepared {
     /// A request for one attempt, and where its outcome will arrive (none for fire-and-forget).
-    fn request(&self) -> (Option<oneshot::Receiver<AckOutcome>>, OpRequest) {
+    fn request(&self) -> (Option<oneshot::Receiver<AckOutcome>>, Box<OpRequest>) {
         let (reply, ack) = match self.ack_id {
             None => (None, None),
             Some(ack_id) => {
@@ -250,7 +250,7 @@ impl Prepared {
                 (Some(rx), Some(AckRequest { ack_id, reply: tx, group_change: self.group_change.clone() }))
             }
         };
-        (reply, OpRequest { frame: self.frame.clone(), ack, deadline: self.deadline })
+        (reply, Box::new(OpRequest { frame: self.frame.clone(), ack, deadline: self.deadline }))
     }
 
     async fn run(mut self) -> Result<WebPubSubResult, Error> {
@@ -296,7 +296,7 @@ impl Prepared {
 }
 
 /// Hands a request to the driver, waiting for room in the queue until the deadline.
-async fn enqueue(ops: &mpsc::Sender<OpRequest>, request: OpRequest, ack_id: Option<u64>) -> Result<(), Error> {
+async fn enqueue(ops: &mpsc::Sender<Box<OpRequest>>, request: Box<OpRequest>, ack_id: Option<u64>) -> Result<(), Error> {
     let deadline = request.deadline;
     match tokio::time::timeout_at(deadline, ops.send(request)).await {
         Ok(Ok(())) => Ok(()),
