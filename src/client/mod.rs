@@ -24,8 +24,14 @@ use crate::Error;
 use acks::AckIdAllocator;
 use control::Control;
 use state::StateCell;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{mpsc, oneshot};
+
+/// Locks a mutex, ignoring poisoning: every critical section here leaves consistent state,
+/// and a panic elsewhere must not make the client unusable.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// State shared by the handles and the driver.
 pub(crate) struct Shared {
@@ -147,12 +153,12 @@ impl WebPubSubClient {
 
     /// The id of the current connection, when connected or recovering.
     pub fn connection_id(&self) -> Option<String> {
-        self.handle.shared.connection.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map(|c| c.0.clone())
+        lock(&self.handle.shared.connection).as_ref().map(|c| c.0.clone())
     }
 
     /// The user id of the current connection, when it has one.
     pub fn user_id(&self) -> Option<String> {
-        self.handle.shared.connection.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|c| c.1.clone())
+        lock(&self.handle.shared.connection).as_ref().and_then(|c| c.1.clone())
     }
 
     /// The options this client was built with.

@@ -5,7 +5,7 @@
 //! frame, so the service can deduplicate. The whole operation is bounded by its timeout.
 
 use super::acks::{AckOutcome, GroupChange};
-use super::{ClientState, Handle};
+use super::{lock, ClientState, Handle};
 use crate::protocol::{encode_request, Data, Request, MAX_CLIENT_MESSAGE_BYTES};
 use crate::{Error, SendMessageError};
 use std::future::{Future, IntoFuture};
@@ -212,7 +212,7 @@ fn prepare(handle: Arc<Handle>, spec: OpSpec) -> Result<Prepared, Error> {
         return Err(Error::Stopped { ack_id: spec.ack_id });
     }
     let ack_id = (!spec.fire_and_forget).then(|| {
-        let mut ids = shared.ack_ids.lock().unwrap_or_else(|e| e.into_inner());
+        let mut ids = lock(&shared.ack_ids);
         match spec.ack_id {
             Some(id) => {
                 ids.reserve(id);

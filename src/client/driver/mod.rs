@@ -21,7 +21,7 @@ use super::events::{Event, EventQueue};
 use super::operation::OpRequest;
 use super::sequence::SequenceTracker;
 use super::control::Control;
-use super::{ClientState, Credential, Shared};
+use super::{lock, ClientState, Credential, Shared};
 use crate::protocol::{decode_service_message, encode_request, Request, ServiceMessage};
 use crate::transport::{self, ConnectError, TransportOptions, WsStream};
 use crate::Error;
@@ -272,22 +272,29 @@ impl Driver {
         tracing::info!(%connection_id, "connected");
         self.sequence.reset();
         self.service_goodbye = None;
-        self.shared.ack_ids.lock().unwrap_or_else(|e| e.into_inner()).new_connection();
-        *self.shared.connection.lock().unwrap_or_else(|e| e.into_inner()) = Some((connection_id.clone(), user_id.clone()));
+        {
+            let mut ids = lock(&self.shared.ack_ids);
+            ids.new_connection();
+            // Pending joins/leaves are resent with their ids: keep those ids out of reach.
+            self.pending.ids().for_each(|id| ids.reserve(id));
+        }
+        *lock(&self.shared.connection) = Some((connection_id.clone(), user_id.clone()));
         self.session = Some(Session { connection_id: connection_id.clone(), reconnection_token, url });
 
-        self.resend = self.pending.frames_ordered().into();
+        // Rejoins first, then the joins and leaves that were pending, in their order.
+        let resend = self.pending.frames_ordered();
         if self.shared.options.auto_rejoin_groups {
             let deadline = Instant::now() + self.shared.options.operation_timeout;
             for group in self.joined.clone() {
-                let ack_id = self.shared.ack_ids.lock().unwrap_or_else(|e| e.into_inner()).allocate();
+                let ack_id = lock(&self.shared.ack_ids).allocate();
                 let frame = encode(&Request::JoinGroup { group: group.clone(), ack_id: Some(ack_id) });
                 let waiter = Waiter::Rejoin { group: group.clone(), deadline };
                 if self.pending.insert(ack_id, frame.clone(), waiter, Some(GroupChange::Join(group))).is_ok() {
-                    self.resend.push_front(frame);
+                    self.resend.push_back(frame);
                 }
             }
         }
+        self.resend.extend(resend);
         self.events.push(Event::Connected { connection_id, user_id });
         ws
     }
@@ -296,19 +303,14 @@ impl Driver {
     /// Joins and leaves stay pending (they are safe to send again on a new connection); a
     /// publish may or may not have been executed, so it fails with `ConnectionLost`.
     fn lose_connection(&mut self, close_code: Option<u16>, reason: String) {
-        for (ack_id, pending) in self.pending.drain_ordered() {
-            match pending.waiter {
-                Waiter::Rejoin { .. } => {}
-                Waiter::Caller(reply) if pending.group_change.is_none() => {
-                    let _ = reply.send(AckOutcome::ConnectionLost);
-                }
-                waiter => {
-                    let _ = self.pending.insert(ack_id, pending.frame, waiter, pending.group_change);
-                }
+        self.resend.clear();
+        for lost in self.pending.remove_where(|p| !p.resendable_on_new_connection()) {
+            if let Waiter::Caller(reply) = lost.waiter {
+                let _ = reply.send(AckOutcome::ConnectionLost);
             }
         }
         let session = self.session.take();
-        *self.shared.connection.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *lock(&self.shared.connection) = None;
         let message = self.service_goodbye.take().unwrap_or(reason);
         self.events.push(Event::Disconnected {
             connection_id: session.map(|s| s.connection_id),
@@ -395,7 +397,7 @@ impl Driver {
         if let Some(mut ws) = ws {
             Box::pin(close_gracefully(&mut ws)).await;
         }
-        for (_, pending) in self.pending.drain_ordered() {
+        for pending in self.pending.remove_where(|_| true) {
             if let Waiter::Caller(reply) = pending.waiter {
                 let _ = reply.send(AckOutcome::Stopped);
             }
@@ -411,7 +413,7 @@ impl Driver {
                 close_code: Some(CloseCode::Normal.into()),
             });
         }
-        *self.shared.connection.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *lock(&self.shared.connection) = None;
         self.set_state(ClientState::Stopped);
         self.events.push(Event::Stopped);
         for waiter in self.inbox.stop_waiters.drain(..) {
