@@ -4,7 +4,7 @@
 //! tokio-tungstenite sockets in this process; the emulator runs as a child process (the release
 //! binary next to this one) so its CPU time can be read from /proc.
 //!
-//! Usage: emulator-bench [--subscribers N[,N...]] [--messages M] [--in-process]
+//! Usage: emulator-bench [--subscribers N[,N...]] [--messages M] [--in-process] [--idle N]
 
 use futures_util::{SinkExt, StreamExt};
 use std::process::Stdio;
@@ -30,6 +30,35 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
     let rest = &stat[stat.rfind(')')? + 2..];
     let f: Vec<&str> = rest.split_whitespace().collect();
     Some(f[11].parse::<u64>().ok()? + f[12].parse::<u64>().ok()?)
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Opens `n` idle reliable connections and reports the emulator's resident memory per connection.
+async fn idle_round(target: &Target, n: usize) {
+    let Some(pid) = target.pid else {
+        println!("--idle needs the child-process mode");
+        return;
+    };
+    let before = rss_kib(pid).unwrap_or(0);
+    let mut conns = Vec::with_capacity(n);
+    let u = url(target.port, "idle", &[], &["idle-group".to_string()]);
+    for _ in 0..n {
+        conns.push(connect(&u).await);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = rss_kib(pid).unwrap_or(0);
+    println!(
+        "idle connections={n}: emulator RSS {} KiB -> {} KiB, {:.1} KiB per connection",
+        before,
+        after,
+        (after.saturating_sub(before)) as f64 / n as f64
+    );
+    drop(conns);
 }
 
 fn ticks_per_sec() -> f64 {
@@ -121,14 +150,16 @@ fn main() {
     let mut subscribers = vec![1usize, 100];
     let mut messages: Option<u64> = None;
     let mut in_process = false;
+    let mut idle: Option<usize> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--subscribers" => subscribers = args.next().expect("value").split(',').map(|s| s.parse().expect("number")).collect(),
             "--messages" => messages = Some(args.next().expect("value").parse().expect("number")),
             "--in-process" => in_process = true,
+            "--idle" => idle = Some(args.next().expect("value").parse().expect("number")),
             "-h" | "--help" => {
-                println!("emulator-bench [--subscribers 1,100] [--messages M] [--in-process]");
+                println!("emulator-bench [--subscribers 1,100] [--messages M] [--in-process] [--idle N]");
                 return;
             }
             other => panic!("unknown argument {other}"),
@@ -167,6 +198,9 @@ fn main() {
             Target { port, pid }
         };
         println!("emulator: {} (pid {:?}); 64-byte text, reliable JSON, fire-and-forget sendToGroup, noEcho", if in_process { "in-process" } else { "child process" }, target.pid);
+        if let Some(n) = idle {
+            idle_round(&target, n).await;
+        }
         for &n in &subscribers {
             let m = messages.unwrap_or(if n == 1 { 1_000_000 } else { 50_000 });
             run_round(&target, n, 10_000.min(m)).await; // warm-up
