@@ -391,8 +391,8 @@ pub(crate) struct Hub {
 pub(crate) struct Delivery {
     pub delivered: usize,
     pub overflowed: Vec<Arc<Conn>>,
-    /// A flowing receiver whose backlog is over the backpressure threshold.
-    pub congested: Option<Arc<Conn>>,
+    /// Flowing receivers whose backlog is over the backpressure threshold.
+    pub congested: Vec<Arc<Conn>>,
 }
 
 impl Hub {
@@ -564,11 +564,8 @@ fn deliver(c: &Arc<Conn>, df: &DataFrame, cfg: &EmulatorConfig, d: &mut Delivery
     match c.push_data(df, cfg) {
         Pushed::Queued => {
             d.delivered += 1;
-            if d.congested.is_none()
-                && c.flowing.load(Ordering::Relaxed)
-                && c.pressure.load(Ordering::Relaxed) >= cfg.backpressure_threshold
-            {
-                d.congested = Some(c.clone());
+            if c.flowing.load(Ordering::Relaxed) && c.pressure.load(Ordering::Relaxed) >= cfg.backpressure_threshold {
+                d.congested.push(c.clone());
             }
         }
         Pushed::Overflow => d.overflowed.push(c.clone()),

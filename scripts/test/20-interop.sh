@@ -61,7 +61,7 @@ echo "--- Python (azure-messaging-webpubsubclient, azure-messaging-webpubsubserv
 timeout 600 .venv/bin/python -m pytest -q -p no:cacheprovider tests/interop/python || status=1
 
 echo "--- JavaScript (@azure/web-pubsub-client)"
-(cd tests/interop/js && timeout 600 node --test --test-reporter=spec interop.test.mjs) || status=1
+(cd tests/interop/js && timeout 600 node --test --test-force-exit --test-reporter=spec interop.test.mjs) || status=1
 
 if [ "$status" -ne 0 ]; then
   echo "--- emulator stderr (last 50 lines)" >&2

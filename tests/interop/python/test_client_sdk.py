@@ -12,8 +12,16 @@ from conftest import JOIN, SEND, client_url, connections, control, wait_for
 HUB = "pyclient"
 
 
+# The sync client can miss an ack that arrives before it starts waiting for it (it waits on a
+# condition variable without a predicate) and then sits out the whole ack_timeout before
+# succeeding; against a zero-latency local service that race is frequent. A short ack_timeout
+# bounds the cost of each lost wake-up.
+ACK_TIMEOUT = 3.0
+
+
 def make_client(user, **kwargs):
     # A credential callback: called on open and on every reconnect, like a real app's.
+    kwargs.setdefault("ack_timeout", ACK_TIMEOUT)
     return WebPubSubClient(WebPubSubClientCredential(lambda: client_url(HUB, user, roles=[JOIN, SEND])), **kwargs)
 
 
@@ -50,7 +58,7 @@ def test_connect_join_send_receive_event():
 
 def test_forbidden_is_reported_with_the_ack_error():
     url = client_url(HUB, "nobody")  # no roles
-    client = WebPubSubClient(url, message_retry_total=0)
+    client = WebPubSubClient(url, message_retry_total=0, ack_timeout=ACK_TIMEOUT)
     client.open()
     try:
         try:

@@ -25,7 +25,7 @@ class Peer:
     def __init__(self, service, user, **token_args):
         token = service.get_client_access_token(user_id=user, **token_args)
         self.url = token["url"]
-        self.client = WebPubSubClient(self.url, reconnect_retry_total=0)
+        self.client = WebPubSubClient(self.url, reconnect_retry_total=0, ack_timeout=3.0)
         self.messages = queue.Queue()
         self.disconnected = queue.Queue()
         ids = queue.Queue()
