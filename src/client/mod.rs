@@ -11,6 +11,7 @@ mod driver;
 mod events;
 mod operation;
 mod options;
+mod queue;
 mod sequence;
 mod state;
 
@@ -25,7 +26,7 @@ use acks::AckIdAllocator;
 use control::Control;
 use state::StateCell;
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// Locks a mutex, ignoring poisoning: every critical section here leaves consistent state,
 /// and a panic elsewhere must not make the client unusable.
@@ -46,8 +47,7 @@ pub(crate) struct Shared {
 /// What every clone of a client shares; dropping the last one ends the driver.
 pub(crate) struct Handle {
     pub shared: Arc<Shared>,
-    /// Boxed, so the queue's preallocated slots stay small for idle clients.
-    pub ops: mpsc::Sender<Box<operation::OpRequest>>,
+    pub ops: queue::OpSender,
 }
 
 impl Drop for Handle {
@@ -99,7 +99,7 @@ impl WebPubSubClient {
             connection: Mutex::new(None),
             ack_ids: Mutex::new(AckIdAllocator::default()),
         });
-        let (ops_tx, ops_rx) = mpsc::channel(shared.options.operation_queue_capacity);
+        let (ops_tx, ops_rx) = queue::op_queue(shared.options.operation_queue_capacity);
         let events = events::EventQueue::new(shared.options.event_queue_capacity);
         let driver = driver::Driver::new(shared.clone(), credential, ops_rx, events.clone());
         runtime.spawn(driver.run());

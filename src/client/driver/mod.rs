@@ -19,6 +19,7 @@ mod connection;
 use super::acks::{AckOutcome, GroupChange, PendingAcks, Waiter};
 use super::events::{Event, EventQueue};
 use super::operation::OpRequest;
+use super::queue::OpReceiver;
 use super::sequence::SequenceTracker;
 use super::control::Control;
 use super::{lock, ClientState, Credential, Shared};
@@ -32,7 +33,7 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -127,7 +128,7 @@ pub(crate) struct Driver {
     credential: Credential,
     transport: TransportOptions,
     inbox: Inbox,
-    ops: mpsc::Receiver<Box<OpRequest>>,
+    ops: OpReceiver,
     events: Arc<EventQueue>,
     /// Requests written (or about to be) and waiting for their ack.
     pending: PendingAcks,
@@ -145,7 +146,7 @@ impl Driver {
     pub(crate) fn new(
         shared: Arc<Shared>,
         credential: Credential,
-        ops: mpsc::Receiver<Box<OpRequest>>,
+        ops: OpReceiver,
         events: Arc<EventQueue>,
     ) -> Self {
         let options = &shared.options;
@@ -403,7 +404,7 @@ impl Driver {
             }
         }
         self.resend.clear();
-        while let Ok(op) = self.ops.try_recv() {
+        while let Some(op) = self.ops.try_recv() {
             fail_op(op, || AckOutcome::Stopped);
         }
         if let Some(session) = self.session.take() {
@@ -513,7 +514,7 @@ mod tests {
             connection: Default::default(),
             ack_ids: Default::default(),
         });
-        let (_ops_tx, ops_rx) = mpsc::channel(1);
+        let (_ops_tx, ops_rx) = crate::client::queue::op_queue(1);
         let driver = Driver::new(shared, Credential::url("ws://unused"), ops_rx, EventQueue::new(1));
         let size = std::mem::size_of_val(&driver.run());
         assert!(size <= 2048, "the client task future grew to {size} bytes");
