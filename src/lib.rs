@@ -5,6 +5,8 @@
 //! sequence ids, retries transient failures with the same ackId, and rejoins groups after a
 //! reconnect. See [`WebPubSubClient`] to start.
 
+#![warn(missing_docs)]
+
 mod client;
 mod error;
 pub mod ffi;

@@ -17,13 +17,23 @@ pub enum DecodeError {
     Malformed(String),
     /// A field that this message type requires is absent.
     #[error("{kind} message without `{field}`")]
-    MissingField { kind: &'static str, field: &'static str },
+    MissingField {
+        /// The message type.
+        kind: &'static str,
+        /// The missing field.
+        field: &'static str,
+    },
     /// `dataType` names no known data type.
     #[error("unknown dataType `{0}`")]
     UnknownDataType(String),
     /// `data` does not fit its `dataType` (e.g. text that is not a string, bad base64).
     #[error("data does not match dataType {data_type}: {reason}")]
-    BadData { data_type: DataType, reason: String },
+    BadData {
+        /// The declared data type.
+        data_type: DataType,
+        /// What is wrong with the data.
+        reason: String,
+    },
 }
 
 #[derive(Deserialize)]

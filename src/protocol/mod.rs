@@ -49,15 +49,44 @@ impl Protocol {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
     /// Join a group; the service acks when `ack_id` is set.
-    JoinGroup { group: String, ack_id: Option<u64> },
+    JoinGroup {
+        /// The group.
+        group: String,
+        /// Asks for an ack and lets the service deduplicate retries.
+        ack_id: Option<u64>,
+    },
     /// Leave a group; the service acks when `ack_id` is set.
-    LeaveGroup { group: String, ack_id: Option<u64> },
-    /// Publish to a group; `no_echo` keeps the message from the sending connection.
-    SendToGroup { group: String, ack_id: Option<u64>, no_echo: bool, data: Data },
+    LeaveGroup {
+        /// The group.
+        group: String,
+        /// Asks for an ack and lets the service deduplicate retries.
+        ack_id: Option<u64>,
+    },
+    /// Publish to a group.
+    SendToGroup {
+        /// The group.
+        group: String,
+        /// Asks for an ack and lets the service deduplicate retries.
+        ack_id: Option<u64>,
+        /// Keep the message from the sending connection.
+        no_echo: bool,
+        /// The payload.
+        data: Data,
+    },
     /// Send a user event to the application server (upstream).
-    Event { event: String, ack_id: Option<u64>, data: Data },
+    Event {
+        /// The event name.
+        event: String,
+        /// Asks for an ack and lets the service deduplicate retries.
+        ack_id: Option<u64>,
+        /// The payload.
+        data: Data,
+    },
     /// Cumulative acknowledgement: every message up to `sequence_id` was received.
-    SequenceAck { sequence_id: u64 },
+    SequenceAck {
+        /// The highest sequence id received.
+        sequence_id: u64,
+    },
     /// Application-level keep-alive; the service answers [`ServiceMessage::Pong`].
     Ping,
 }
@@ -75,7 +104,12 @@ pub struct AckError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MessageSource {
     /// Published to a group the connection belongs to.
-    Group { group: String, from_user_id: Option<String> },
+    Group {
+        /// The group.
+        group: String,
+        /// The publisher's user id, when it has one.
+        from_user_id: Option<String>,
+    },
     /// Sent by the application server (REST API or an event handler's response).
     Server,
 }
@@ -84,15 +118,42 @@ pub enum MessageSource {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServiceMessage {
     /// The outcome of a request that carried an ackId.
-    Ack { ack_id: u64, success: bool, error: Option<AckError> },
-    /// A group or server message; `sequence_id` is set on reliable connections only.
-    Message { source: MessageSource, data: Data, sequence_id: Option<u64> },
+    Ack {
+        /// The request's ackId.
+        ack_id: u64,
+        /// Whether it was executed.
+        success: bool,
+        /// Why not, when it was not.
+        error: Option<AckError>,
+    },
+    /// A group or server message.
+    Message {
+        /// Group or server.
+        source: MessageSource,
+        /// The payload.
+        data: Data,
+        /// Set on reliable connections only.
+        sequence_id: Option<u64>,
+    },
     /// The connection is established (and, on reliable connections, recoverable).
-    Connected { connection_id: String, user_id: Option<String>, reconnection_token: Option<String> },
+    Connected {
+        /// The service's id of the connection.
+        connection_id: String,
+        /// The user id of the access token, when it has one.
+        user_id: Option<String>,
+        /// The secret that lets a reliable connection be recovered.
+        reconnection_token: Option<String>,
+    },
     /// The service is about to close the connection.
-    Disconnected { message: Option<String> },
+    Disconnected {
+        /// Why, when the service says.
+        message: Option<String>,
+    },
     /// The answer to [`Request::Ping`].
     Pong,
     /// A well-formed message of a type this client does not know; ignored by design.
-    Unknown { kind: String },
+    Unknown {
+        /// Its `type` (or `system/<event>`).
+        kind: String,
+    },
 }

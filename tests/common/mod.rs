@@ -125,6 +125,8 @@ pub fn text_of(event: &Event) -> Option<String> {
 /// connection abruptly and to refuse new ones (accepted, then closed at once).
 pub struct Proxy {
     pub port: u16,
+    /// The first bytes each client sent (its HTTP upgrade request), in connection order.
+    pub requests: Arc<Mutex<Vec<String>>>,
     refuse: Arc<AtomicBool>,
     links: Arc<Mutex<Vec<JoinHandle<()>>>>,
     accept: JoinHandle<()>,
@@ -136,18 +138,25 @@ impl Proxy {
         let port = listener.local_addr().unwrap().port();
         let refuse = Arc::new(AtomicBool::new(false));
         let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let requests: Arc<Mutex<Vec<String>>> = Arc::default();
         let accept = tokio::spawn({
-            let (refuse, links) = (refuse.clone(), links.clone());
+            let (refuse, links, requests) = (refuse.clone(), links.clone(), requests.clone());
             async move {
                 while let Ok((mut inbound, _)) = listener.accept().await {
                     if refuse.load(Ordering::SeqCst) {
                         let _ = inbound.shutdown().await;
                         continue;
                     }
+                    let requests = requests.clone();
                     let link = tokio::spawn(async move {
-                        if let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", target_port)).await {
-                            let _ = inbound.set_nodelay(true);
-                            let _ = outbound.set_nodelay(true);
+                        use tokio::io::AsyncReadExt;
+                        let Ok(mut outbound) = TcpStream::connect(("127.0.0.1", target_port)).await else { return };
+                        let _ = inbound.set_nodelay(true);
+                        let _ = outbound.set_nodelay(true);
+                        let mut first = vec![0u8; 8192];
+                        let Ok(n) = inbound.read(&mut first).await else { return };
+                        requests.lock().unwrap().push(String::from_utf8_lossy(&first[..n]).into_owned());
+                        if outbound.write_all(&first[..n]).await.is_ok() {
                             let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                         }
                     });
@@ -155,7 +164,7 @@ impl Proxy {
                 }
             }
         });
-        Proxy { port, refuse, links, accept }
+        Proxy { port, requests, refuse, links, accept }
     }
 
     /// A client access URL of `user` (as [`publisher`]) through this proxy. The token's
