@@ -2,8 +2,8 @@
 
 C never receives a pointer to a Python object: it receives a small integer key into this
 table. An entry stays here, strongly referenced, until the library says it is done with it:
-through the ``free_user_data`` finalizer (:data:`FREE_ENTRY`) for listeners, credentials and
-the log callback, or when a completion callback, fired exactly once, takes its entry out. So
+through the ``free_user_data`` finalizer (:data:`FREE_ENTRY`) for a client's listener set and
+for credentials, or when a completion callback, fired exactly once, takes its entry out. So
 the garbage collector can never free a callback the library may still call, whatever the user
 does with their own references.
 
@@ -39,11 +39,6 @@ def release(key: Optional[int]) -> Any:
     """Removes and returns the entry (None if already gone)."""
     with _lock:
         return _entries.pop(key, None)
-
-
-def size() -> int:
-    with _lock:
-        return len(_entries)
 
 
 @_native.FREE_FN
