@@ -157,18 +157,26 @@ def test_start_and_stop_from_callbacks(make_client, recorder):
     client = make_client()
     connected, stopped = recorder(), recorder()
 
-    def restart_once(_=None):
+    def restart(_=None):
+        # "If you want to restart the client, you can call client.start() in the stopped
+        # event" (the seed page): inside a callback start() begins connecting, without
+        # waiting for this thread.
         stopped(True)
         if len(stopped) == 1:
+            client.start()
+        elif len(stopped) == 2:
             client.begin_start().add_done_callback(lambda f: connected(("restarted", f.exception())))
 
     client.on("connected", lambda e: connected(e.connection_id))
-    client.on("stopped", restart_once)
+    client.on("stopped", restart)
     client.start()
     client.begin_stop()
-    items = connected.wait_for(3)
+    assert len(connected.wait_for(2)) == 2
+    assert wait_until(client.is_connected)
+    client.stop()
+    items = connected.wait_for(4)
     assert ("restarted", None) in items
-    assert len([i for i in items if isinstance(i, str)]) == 2
+    assert len([i for i in items if isinstance(i, str)]) == 3
     assert wait_until(client.is_connected)
 
 

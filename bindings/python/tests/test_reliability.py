@@ -15,8 +15,9 @@ DROPS = 4
 def test_abrupt_drops_during_a_stream_lose_nothing(emulator, hub, make_client, recorder):
     receiver = make_client(user_id="receiver")
     sender = make_client(user_id="sender")
-    got, recovered, disconnected = recorder(), recorder(), recorder()
+    got, recovering, recovered, disconnected = recorder(), recorder(), recorder(), recorder()
     receiver.on("group-message", lambda e: got(int(e.data)))
+    receiver.on("recovering", recovering)
     receiver.on("recovered", recovered)
     receiver.on("disconnected", disconnected)
     receiver.start()
@@ -45,8 +46,10 @@ def test_abrupt_drops_during_a_stream_lose_nothing(emulator, hub, make_client, r
     assert not failures
     received = got.wait_for(STREAM, timeout=30)
     assert received == list(range(STREAM))  # all, once each, in order
-    assert len(recovered) == DROPS
-    assert all(r.connection_id == receiver_connection for r in recovered.items)
+    assert len(recovering) == len(recovered) == DROPS
+    assert all(r.connection_id == receiver_connection for r in recovering.items + recovered.items)
+    assert all(r.close_code is None for r in recovering.items)  # abrupt: no close frame
+    assert all(0 <= r.elapsed < 30 for r in recovered.items)  # within the recovery window
     assert not disconnected.items  # recovered every time: never a new connection
     assert receiver.state is WebPubSubClientState.CONNECTED
 

@@ -47,8 +47,9 @@ class WebPubSubClient:
     ``logging_enable``, ``auto_reconnect``) plus this library's (see the README).
 
     Callbacks run on the library's dispatcher thread of this client, one at a time, in event
-    order. Inside a callback, use ``begin_*`` operations or ``stop()``: blocking operations
-    raise :class:`InvalidStateError` there, since they would wait for that very thread.
+    order. Inside a callback, use ``begin_*`` operations, ``start()`` or ``stop()`` (which
+    then do not wait): blocking operations raise :class:`InvalidStateError` there, since they
+    would wait for that very thread.
 
     ``with client:`` starts the client and returns it; leaving the block stops it.
     """
@@ -60,7 +61,9 @@ class WebPubSubClient:
     def start(self) -> None:
         """Connects; returns once the service confirmed the connection. Raises
         :class:`OpenClientError` when this attempt fails, :class:`InvalidStateError` when
-        already started. After a stop the client may be started again."""
+        already started. After a stop the client may be started again. Inside a callback
+        (say, "stopped") it only begins connecting and logs a failure, since waiting there
+        would block the thread that delivers the outcome."""
         self._core.start()
 
     def stop(self) -> None:

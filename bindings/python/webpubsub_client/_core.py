@@ -59,6 +59,11 @@ def _complete(completion: _Completion, result, op_result, error) -> None:
         completion.done(None, _errors.to_exception(result, error, starting=completion.starting))
 
 
+def _log_start_failure(result, error) -> None:
+    if error is not None:
+        _LOGGER.warning("start() called in a callback failed: %s", error)
+
+
 class NativeClient:
     """Owns a ``wps_client``; freed (stopping it in the background) when garbage-collected or
     at interpreter exit.
@@ -116,6 +121,12 @@ class NativeClient:
         return _events.state_of(value.value)
 
     def start(self) -> None:
+        """Connects and waits for the outcome. Inside a callback, where waiting would block
+        the very thread that delivers it, it only begins connecting (failures are logged):
+        the seed page suggests calling ``client.start()`` in a "stopped" callback."""
+        if _events.inside_callback():
+            self.start_async(_log_start_failure)
+            return
         error = POINTER(_native.wps_error)()
         result = self._lib.wps_client_start(self._handle, byref(error))
         if result != _native.RESULT_OK:

@@ -28,7 +28,8 @@ class _LoopBridge:
     def future() -> "asyncio.Future":
         return asyncio.get_running_loop().create_future()
 
-    def settle(self, future: "asyncio.Future"):
+    @staticmethod
+    def settle(future: "asyncio.Future"):
         """A ``done(result, error)`` for the core that resolves ``future`` on its loop."""
         loop = future.get_loop()
 
@@ -79,7 +80,8 @@ class WebPubSubClient:
 
     Listeners run on the event loop of the last ``start()``: plain callables in event order,
     coroutine functions as tasks. A credential callable may be a coroutine function, awaited
-    on that loop.
+    on that loop. Cancelling a task awaiting an operation does not withdraw the operation
+    (it may still take effect).
     """
 
     def __init__(
