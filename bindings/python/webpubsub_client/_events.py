@@ -108,9 +108,7 @@ def to_args(event: _native.wps_event):
         return OnRecoveringArgs(event.connection_id.text(), _optional(event.has_close_code, event.close_code))
     if kind == _native.EVENT_RECOVERED:
         return OnRecoveredArgs(event.connection_id.text(), event.elapsed_ms / 1000.0)
-    if kind == _native.EVENT_SLOW_CONSUMER:
-        return OnSlowConsumerArgs(event.queued)
-    return None
+    return OnSlowConsumerArgs(event.queued)  # EVENT_SLOW_CONSUMER; unknown kinds never get here
 
 
 class Listener:
@@ -185,6 +183,10 @@ class ListenerSet:
                 return
         notify()
 
+    def wants(self, event: CallbackType) -> bool:
+        """Whether an event of this kind needs decoding (someone listens, or it is counted)."""
+        return event is CallbackType.STOPPED or bool(self._listeners.get(event))
+
     def dispatch(self, event: CallbackType, args) -> None:
         listeners = self._listeners.get(event, ())
         if listeners:
@@ -224,10 +226,8 @@ def _on_event(user_data, event):
         with in_callback():
             listeners = _registry.get(user_data)
             kind = _KINDS.get(event.contents.kind)
-            if listeners is None or kind is None:
-                return
-            args = to_args(event.contents)
-            listeners.dispatch(kind, args)
+            if listeners is not None and kind is not None and listeners.wants(kind):
+                listeners.dispatch(kind, to_args(event.contents))
     except BaseException:  # noqa: B036 - an exception must never unwind into C
         _LOGGER.exception("failed to deliver an event")
 
