@@ -140,7 +140,7 @@ impl EventQueue {
     }
 
     fn lock(&self) -> MutexGuard<'_, QueueState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        super::lock(&self.state)
     }
 
     /// How many data events may be pushed now. When none, registers `cx` to be woken when
@@ -271,6 +271,16 @@ impl EventReceiver {
         let open = self.queue.take(state, &mut batch, max);
         self.buffer.extend(batch);
         open
+    }
+
+    /// How many events are queued now.
+    pub fn len(&self) -> usize {
+        self.buffer.len() + self.queue.lock().items.len()
+    }
+
+    /// Whether no event is queued now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The next event; `None` when the client is gone and all events were received.

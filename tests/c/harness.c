@@ -116,12 +116,14 @@ bool control_post(const char *path) {
 
 void recorder_init(recorder *r) {
     memset(r, 0, sizeof *r);
+    r->messages = calloc(REC_MAX_MESSAGES, sizeof *r->messages);
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->changed, NULL);
 }
 
 void recorder_destroy(recorder *r) {
     for (size_t i = 0; i < r->message_count; i++) free(r->messages[i].data);
+    free(r->messages);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->changed);
 }

@@ -87,7 +87,8 @@ typedef struct recorder {
     char last_message[256];
     uint16_t last_close_code;
     uint32_t last_state;
-    recorded_message messages[REC_MAX_MESSAGES];
+    recorded_message *messages; // REC_MAX_MESSAGES of them, on the heap (valgrind dislikes
+                                // megabyte stack frames)
     size_t message_count;
     pthread_t thread; // the last dispatcher thread seen
     bool thread_seen;

@@ -272,3 +272,69 @@ out:
     recorder_destroy(&live_rec);
     recorder_destroy(&freed_rec);
 }
+
+// ---- Shutdown that cannot finish in time ----
+
+typedef struct slow {
+    pthread_mutex_t lock;
+    bool entered;
+    bool left;
+    unsigned finalized;
+} slow;
+
+static void slow_on_connected(void *user_data, const wps_event *event) {
+    slow *s = user_data;
+    (void)event;
+    pthread_mutex_lock(&s->lock);
+    s->entered = true;
+    pthread_mutex_unlock(&s->lock);
+    sleep_ms(1500);
+    pthread_mutex_lock(&s->lock);
+    s->left = true;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void slow_free(void *user_data) {
+    slow *s = user_data;
+    pthread_mutex_lock(&s->lock);
+    s->finalized++;
+    pthread_mutex_unlock(&s->lock);
+}
+
+void test_shutdown_times_out(void) {
+    slow s;
+    memset(&s, 0, sizeof s);
+    pthread_mutex_init(&s.lock, NULL);
+    char *url = mint_url("slow", "rey", true);
+    wps_client *c = new_client(url, NULL, WPS_DISPATCHER_DEDICATED, false);
+    CHECK(c != NULL);
+    if (!c) goto out;
+    CHECK_RESULT(wps_client_add_listener(c, WPS_EVENT_CONNECTED, slow_on_connected, &s, slow_free, NULL), WPS_RESULT_OK);
+    CHECK_RESULT(wps_client_start(c, NULL), WPS_RESULT_OK);
+    for (int i = 0; i < 200; i++) {
+        pthread_mutex_lock(&s.lock);
+        bool entered = s.entered;
+        pthread_mutex_unlock(&s.lock);
+        if (entered) break;
+        sleep_ms(5);
+    }
+    // The dispatcher is stuck in the callback for 1.5 s: a 200 ms shutdown cannot join it.
+    uint64_t start = now_ms();
+    CHECK_RESULT(wps_shutdown(200), WPS_RESULT_TIMEOUT);
+    CHECK(now_ms() - start < 1200);
+    // What did not finish ends on its own: the callback returns, then its finalizer runs.
+    for (int i = 0; i < 400; i++) {
+        pthread_mutex_lock(&s.lock);
+        unsigned f = s.finalized;
+        pthread_mutex_unlock(&s.lock);
+        if (f) break;
+        sleep_ms(10);
+    }
+    pthread_mutex_lock(&s.lock);
+    CHECK(s.left && s.finalized == 1);
+    pthread_mutex_unlock(&s.lock);
+    wps_client_free(c);
+out:
+    free(url);
+    pthread_mutex_destroy(&s.lock);
+}

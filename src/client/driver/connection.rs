@@ -344,7 +344,7 @@ impl Driver {
                         self.inbox.exiting = true;
                         return Poll::Ready(ConnectionEnd::Stop);
                     }
-                    Poll::Ready(Some(op)) => match self.accept(op, state) {
+                    Poll::Ready(Some(op)) => match self.accept(*op, state) {
                         Some(frame) => frame,
                         None => continue,
                     },
@@ -370,16 +370,17 @@ impl Driver {
 
     /// Takes an operation from the queue; its frame, unless nobody waits for it any more.
     fn accept(&mut self, op: OpRequest, state: &mut Loop) -> Option<Utf8Bytes> {
-        let Some(ack) = op.ack else {
-            return (Instant::now() < op.deadline).then_some(op.frame);
+        let OpRequest { frame, ack, deadline } = op;
+        let Some(ack) = ack else {
+            return (Instant::now() < deadline).then_some(frame);
         };
         if ack.reply.is_closed() {
             return None;
         }
-        match self.pending.insert(ack.ack_id, op.frame.clone(), Waiter::Caller(ack.reply), ack.group_change) {
+        match self.pending.insert(ack.ack_id, frame.clone(), Waiter::Caller(ack.reply), ack.group_change) {
             Ok(()) => {
                 self.arm_tick(state);
-                Some(op.frame)
+                Some(frame)
             }
             Err(Waiter::Caller(reply)) => {
                 let _ = reply.send(AckOutcome::AckIdInUse);
