@@ -81,23 +81,23 @@ WORKLOADS = {
                {"reps": 2, "duration": 0.5, "size": 65536}),
 }
 
-# What each workload reports: (metric, unit, higher is better).
+# What each workload reports: (metric, unit, higher is better, with ratio columns).
 METRICS = {
-    "seq": [("rate", "msg/s", True)],
-    "pipe": [("rate", "msg/s", True)],
-    "faf": [("rate", "msg/s", True)],
-    "faf1k": [("rate", "msg/s", True)],
-    "faf64k": [("rate", "msg/s", True)],
-    "latency": [("p50_us", "µs", False), ("p99_us", "µs", False), ("p999_us", "µs", False)],
-    "recovery": [("p50_ms", "ms", False), ("max_ms", "ms", False)],
-    "memory": [("kib_per_client", "KiB", False)],
-    "scale": [("broadcast_ms_p50", "ms", False), ("connect_rate", "conn/s", True), ("kib_per_client", "KiB", False)],
+    "seq": [("rate", "msg/s", True, True)],
+    "pipe": [("rate", "msg/s", True, True)],
+    "faf": [("rate", "msg/s", True, True)],
+    "faf1k": [("rate", "msg/s", True, True)],
+    "faf64k": [("rate", "msg/s", True, True)],
+    "latency": [("p50_us", "µs", False, True), ("p99_us", "µs", False, True), ("p999_us", "µs", False, False)],
+    "recovery": [("p50_ms", "ms", False, True), ("max_ms", "ms", False, False)],
+    "memory": [("kib_per_client", "KiB", False, True)],
+    "scale": [("broadcast_ms_p50", "ms", False, True), ("connect_rate", "conn/s", True, False),
+              ("kib_per_client", "KiB", False, False)],
 }
 
 # Combinations that cannot run, with the reason shown in the results.
 NOT_APPLICABLE = {
-    ("pipe", "py-ours"): "sync API: one send at a time (pipelining measured with asyncio)",
-    ("pipe", "py-official"): "sync API: one send at a time (pipelining measured with asyncio)",
+    ("pipe", "py-official"): "its sync API sends one message at a time (pipelining: see its asyncio client)",
 }
 
 TIMEOUT_S = {"scale": 900, "memory": 600}
@@ -252,7 +252,7 @@ class Server:
 
 # --- running -------------------------------------------------------------------------------------
 
-def run_one(workload, contender, quick, round_no):
+def run_one(workload, contender, quick, round_no, runtime):
     title, program_workload, full, short = WORKLOADS[workload]
     params = dict(short if quick else full)
     label, kind, command = CONTENDERS[contender]
@@ -260,6 +260,8 @@ def run_one(workload, contender, quick, round_no):
     cmd = command() + [program_workload, "--endpoint", server.endpoint, "--server-pid", str(server.pid),
                        "--hub", f"{workload}{round_no}"]
     cmd += PYTHON_FLAGS.get(contender, [])
+    if contender in ("rust", "ceiling"):
+        cmd += ["--runtime", runtime]
     for name, value in params.items():
         cmd += [f"--{name}", str(value)]
     env = python_binding_env() if contender.startswith("py-") else None
@@ -335,7 +337,8 @@ def fmt(value, unit=""):
 def ratio(value, reference):
     if value is None or not reference:
         return "–"
-    return f"{value / reference:.2f}×"
+    r = value / reference
+    return f"{r:.2f}×" if 0.1 <= r < 100 else f"{r:.2g}×"
 
 
 def best(summary_w, contenders, metric, higher):
@@ -373,7 +376,8 @@ def targets(summary):
     lossless = get("faf", "rust", "lost_total") == 0 and get("faf", "rust", "out_of_order_total") == 0
     check("W3: Rust API receive rate >= 50% of the ceiling's relay rate, zero loss",
           rust_faf and ceiling_faf and lossless and rust_faf / ceiling_faf, 0.5, lambda v, l: v >= l,
-          f"{fmt(rust_faf)} vs {fmt(ceiling_faf)} msg/s, " + ("no loss, in order" if lossless else "LOSS OR REORDERING"))
+          f"{fmt(rust_faf)} vs {fmt(ceiling_faf)} msg/s"
+          + ("" if rust_faf is None else (", no loss, in order" if lossless else ", LOSS OR REORDERING")))
     rust_p99, ceiling_p99 = get("latency", "rust", "p99_us"), get("latency", "ceiling", "p99_us")
     check("W4: Rust API p99 <= 1.5x the ceiling's p99", rust_p99 and ceiling_p99 and rust_p99 / ceiling_p99, 1.5,
           lambda v, l: v <= l, f"{fmt(rust_p99)} vs {fmt(ceiling_p99)} µs")
@@ -404,8 +408,10 @@ def write_report(summary, results, meta, selected_workloads, selected_contenders
     lines += ["", "Figures are medians over repetitions (each after a warm-up); every contender talks to a fresh "
                   "emulator process running the same binary (the ceiling to a fresh raw relay), with the same "
                   "payloads. Ratios divide a contender's figure by the reference's: above 1 is more for rates, "
-                  "and for times and memory above 1 is more as well (worse). *Server CPU* is the emulator's (or the "
-                  "relay's) CPU during the measured repetitions, in cores (1.00 = one core busy).", ""]
+                  "and for times and memory above 1 is more as well (worse); against official Python the "
+                  "reference is the better of its sync and asyncio clients. *Server CPU* is the emulator's (or "
+                  "the relay's) CPU during the measured repetitions, in cores (1.00 = one core busy); *client "
+                  "CPU* the contender process's.", ""]
 
     lines += ["## Targets", "", "| Target | Measured | Limit | Met | Detail |", "|---|---|---|---|---|"]
     for c in checks:
@@ -418,8 +424,10 @@ def write_report(summary, results, meta, selected_workloads, selected_contenders
         lines += ["", f"## {title}", ""]
         metrics = METRICS[workload]
         head = ["Contender"]
-        for metric, unit, higher in metrics:
-            head += [f"{metric} ({unit})", "vs official Python", "vs official JS", "vs ceiling"]
+        for metric, unit, higher, ratios in metrics:
+            head.append(f"{metric} ({unit})")
+            if ratios:
+                head += [f"{metric} vs official Python", "vs official JS", "vs ceiling"]
         head += ["server CPU", "client CPU", "notes"]
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for contender in selected_contenders:
@@ -433,12 +441,14 @@ def write_report(summary, results, meta, selected_workloads, selected_contenders
                 lines.append(f"| {label} | " + " | ".join(["–"] * (len(head) - 2)) + f" | failed: {s['error'][:200]} |")
                 continue
             row = [label]
-            for metric, unit, higher in metrics:
+            for metric, unit, higher, ratios in metrics:
                 value = s.get(metric)
-                py = best(per, ["py-official", "py-official-aio"], metric, higher)
-                js = per.get("js-official", {}).get(metric)
-                ceiling = per.get("ceiling", {}).get(metric)
-                row += [fmt(value, unit), ratio(value, py), ratio(value, js), ratio(value, ceiling)]
+                row.append(fmt(value, unit))
+                if ratios:
+                    py = best(per, ["py-official", "py-official-aio"], metric, higher)
+                    js = per.get("js-official", {}).get(metric)
+                    ceiling = per.get("ceiling", {}).get(metric)
+                    row += [ratio(value, py), ratio(value, js), ratio(value, ceiling)]
             row += [fmt(s.get("server_cpu")), fmt(s.get("client_cpu")), notes(workload, s)]
             lines.append("| " + " | ".join(row) + " |")
 
@@ -477,6 +487,9 @@ def main():
                         help="comma-separated, of: " + ", ".join(CONTENDERS))
     parser.add_argument("--rounds", type=int, default=1,
                         help="run the whole matrix this many times, interleaved (medians pool all rounds)")
+    parser.add_argument("--runtime", choices=["multi", "current"], default="multi",
+                        help="Tokio runtime of the Rust contenders and the ceiling (default: multi-thread, "
+                             "as #[tokio::main] builds)")
     parser.add_argument("--skip-build", action="store_true", help="use what is built and installed already")
     args = parser.parse_args()
     workloads = [w for w in args.workloads.split(",") if w]
@@ -508,6 +521,7 @@ def main():
         "kernel": platform.release(),
         "mode": "quick" if args.quick else "full",
         "rounds": args.rounds,
+        "rust_runtime": args.runtime,
         "command": "bench/run.sh " + " ".join(sys.argv[1:]),
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                  text=True).stdout.strip() or "?",
@@ -521,7 +535,8 @@ def main():
             for contender in contenders:
                 if contender in unavailable or (workload, contender) in NOT_APPLICABLE:
                     continue
-                results.setdefault((workload, contender), []).append(run_one(workload, contender, args.quick, round_no))
+                results.setdefault((workload, contender), []).append(run_one(workload, contender, args.quick, round_no,
+                                                                            args.runtime))
     meta["load_after"] = " ".join(open("/proc/loadavg").read().split()[:3])
     summary = aggregate(results)
     write_report(summary, results, meta, workloads, contenders)
