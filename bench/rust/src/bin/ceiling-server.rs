@@ -90,6 +90,8 @@ fn main() {
     });
 }
 
+// The handshake callback's error type is tungstenite's (a whole HTTP response).
+#[allow(clippy::result_large_err)]
 async fn serve(stream: TcpStream, id: u64, rooms: Arc<Rooms>, config: WebSocketConfig) {
     let _ = stream.set_nodelay(true);
     // Every close by this server is abortive: that is how `__drop__` resets a receiver.
