@@ -389,7 +389,8 @@ def targets(summary):
     check("W6: Rust API <= 12 KiB per idle client", rust_mem, 12.0, lambda v, l: v <= l, f"{fmt(rust_mem)} KiB")
     scale = summary.get("scale", {}).get("rust", {})
     works = "error" not in scale and scale.get("received") is not None
-    check("W7: 10,000 Rust API clients connect and receive a broadcast", 1.0 if works else (0.0 if scale else None),
+    check(f"W7: {scale.get('clients', 10000):,.0f} Rust API clients in one process connect and receive a broadcast",
+          1.0 if works else (0.0 if scale else None),
           1.0, lambda v, l: v >= l, scale.get("error") or (f"{fmt(scale.get('connect_rate'))} conn/s, broadcast "
                                                             f"p50 {fmt(scale.get('broadcast_ms_p50'))} ms" if scale else ""))
     return checks
@@ -485,6 +486,15 @@ def notes(workload, s):
 
 # --- main ----------------------------------------------------------------------------------------
 
+def rewrite_report():
+    saved = json.loads((BENCH / "results.json").read_text())
+    results = {tuple(key.split("/", 1)): runs for key, runs in saved["runs"].items()}
+    workloads = [w for w in WORKLOADS if any(w == key[0] for key in results)]
+    contenders = [c for c in CONTENDERS if any(c == key[1] for key in results)]
+    write_report(aggregate(results), results, saved["meta"], workloads, contenders)
+    log(f"rewrote {(BENCH / 'RESULTS.md').relative_to(ROOT)}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="few repetitions and messages (smoke test)")
@@ -496,8 +506,12 @@ def main():
     parser.add_argument("--runtime", choices=["multi", "current"], default="multi",
                         help="Tokio runtime of the Rust contenders and the ceiling (default: multi-thread, "
                              "as #[tokio::main] builds)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite RESULTS.md from results.json (e.g. after editing FINDINGS.md)")
     parser.add_argument("--skip-build", action="store_true", help="use what is built and installed already")
     args = parser.parse_args()
+    if args.report_only:
+        return rewrite_report()
     workloads = [w for w in args.workloads.split(",") if w]
     contenders = [c for c in args.contenders.split(",") if c]
     for name, known in (("workload", WORKLOADS), ("contender", CONTENDERS)):

@@ -27,7 +27,7 @@
 #include "webpubsub_client.h"
 
 #define GROUP "bench"
-#define WAIT_S 60.0
+#define WAIT_S 20.0
 
 // ---------------------------------------------------------------------------------------------
 // Command line, time, /proc meters

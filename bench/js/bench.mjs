@@ -13,7 +13,7 @@ import { performance } from "node:perf_hooks";
 import { WebPubSubClient } from "@azure/web-pubsub-client";
 
 const GROUP = "bench";
-const WAIT_MS = 60000;
+const WAIT_MS = 20000;
 const CONTENDER = "js-official";
 
 const argv = process.argv.slice(2);

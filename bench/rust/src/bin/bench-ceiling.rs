@@ -23,7 +23,7 @@ type Ws = WebSocketStream<TcpStream>;
 type Result<T> = std::result::Result<T, String>;
 
 const CONTENDER: &str = "ceiling";
-const WAIT: Duration = Duration::from_secs(60);
+const WAIT: Duration = Duration::from_secs(20);
 
 struct Ctx {
     args: Args,

@@ -17,7 +17,7 @@ use webpubsub_client::{ClientOptions, Credential, Data, Event, EventReceiver, We
 type Result<T> = std::result::Result<T, String>;
 
 const CONTENDER: &str = "rust";
-const WAIT: Duration = Duration::from_secs(60);
+const WAIT: Duration = Duration::from_secs(20);
 
 struct Ctx {
     args: Args,
