@@ -76,6 +76,10 @@ void Emulator::drop(const std::string& connection_id) const {
     post_ok("/_emulator/connections/" + connection_id + "/drop");
 }
 
+void Emulator::close(const std::string& connection_id, int code) const {
+    post_ok("/_emulator/connections/" + connection_id + "/close?code=" + std::to_string(code));
+}
+
 void Emulator::blackhole(const std::string& connection_id) const {
     post_ok("/_emulator/connections/" + connection_id + "/blackhole");
 }
@@ -85,6 +89,16 @@ void Emulator::send_server_message(const std::string& hub, const std::string& co
     const std::string body(data.text());
     post_ok("/_emulator/hubs/" + hub + "/server-message?connectionId=" + connection_id, body,
             content_type(data.type()));
+}
+
+void Emulator::send_group_message(const std::string& hub, const std::string& group,
+                                  const webpubsub::Data& data) const {
+    post_ok("/_emulator/hubs/" + hub + "/groups/" + group + "/message", std::string(data.text()),
+            content_type(data.type()));
+}
+
+std::string Emulator::connection_info(const std::string& connection_id) const {
+    return request("GET", "/_emulator/connections/" + connection_id).body;
 }
 
 std::string Emulator::recorded_events(const std::string& hub) const {

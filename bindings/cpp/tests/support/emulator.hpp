@@ -30,11 +30,17 @@ public:
 
     /// Drops the connection's transport abruptly (TCP reset), leaving it recoverable.
     void drop(const std::string& connection_id) const;
+    /// Closes the connection with a close code (1008 ends it: the client needs a new one).
+    void close(const std::string& connection_id, int code) const;
     /// Keeps the transport open but silently discards everything in both directions.
     void blackhole(const std::string& connection_id) const;
     /// Sends a server message to one connection.
     void send_server_message(const std::string& hub, const std::string& connection_id,
                              const webpubsub::Data& data) const;
+    /// Publishes to a group as an application server would (no sender).
+    void send_group_message(const std::string& hub, const std::string& group, const webpubsub::Data& data) const;
+    /// The emulator's view of one connection (JSON text: groups, attached, ...).
+    std::string connection_info(const std::string& connection_id) const;
     /// The client events the emulator recorded for `hub`, as its JSON array text.
     std::string recorded_events(const std::string& hub) const;
 
