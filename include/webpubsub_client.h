@@ -840,9 +840,11 @@ wps_result wps_client_join_group(struct wps_client *client,
                                  struct wps_error **error_out);
 
 // `wps_client_join_group` without blocking: `callback` (may be NULL) fires exactly once
-// on the client's dispatcher with the outcome. A failure detected before anything is sent
-// (NULL, UTF-8, empty group, client stopped, ...) is returned by this call, with
-// `*error_out` set as for the blocking form, and the callback is never called.
+// on the client's dispatcher with the outcome. A request refused locally (NULL, invalid
+// UTF-8 or arguments, too large, client stopped or shut down) is returned by this call,
+// with `*error_out` set as for the blocking form, and then the callback is never called;
+// every outcome from the service (success, service error, timeout, ...) goes through the
+// callback.
 // Threads: any, including callbacks.
 wps_result wps_client_join_group_async(struct wps_client *client,
                                        const char *group,
