@@ -18,33 +18,22 @@
 #include <webpubsub/detail/trampolines.hpp>
 #include <webpubsub/error.hpp>
 #include <webpubsub/events.hpp>
+#include <webpubsub/operations.hpp>
 #include <webpubsub/options.hpp>
 #include <webpubsub/runtime.hpp>
 #include <webpubsub/subscription.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <future>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace webpubsub {
-
-/// Per-call options of an operation, in the order of the sketch:
-/// `OpOptions{no_echo, fire_and_forget, ack_id, timeout}`.
-struct OpOptions {
-    /// send_to_group only: the sending connection does not receive its own message.
-    bool no_echo = false;
-    /// Sends only: complete once queued, without an ack (Result::ack_id is then 0).
-    bool fire_and_forget = false;
-    /// 0: the client's next ack id; else an id to reuse (retrying with the ack id of a failed
-    /// attempt is idempotent: the service deduplicates).
-    std::uint64_t ack_id = 0;
-    /// 0: the client's operation timeout (Options::operation_timeout).
-    std::chrono::milliseconds timeout{0};
-};
 
 /// A Web PubSub client: one logical connection that recovers and reconnects by itself.
 ///
@@ -55,7 +44,8 @@ struct OpOptions {
 /// A listener that captures references must therefore not outlive what they refer to:
 /// stop() first (it waits until the client is stopped), or capture shared ownership.
 ///
-/// Threads: every method may be called from any thread. Inside a listener (or any callback
+/// Threads: every method may be called from any thread, also concurrently (but not while
+/// the Client object itself is being moved or destroyed). Inside a listener (or any callback
 /// of this client) use the `_async` forms, stop() and remove_listener(); start() and the
 /// blocking operations throw Error(IllegalState) there instead of deadlocking.
 class Client {
@@ -63,8 +53,8 @@ public:
     explicit Client(const Options& options) : on_listener_error_(options.listener_error_handler()) {
         wps_client* raw = nullptr;
         detail::call([&](wps_error** e) { return wps_client_new(options.native_handle(), &raw, e); });
-        // shared_ptr (with the unique_ptr's deleter) only so Subscriptions can refer to the
-        // client weakly; the Client is its one strong owner.
+        // Shared (keeping the unique_ptr's deleter) only so that Subscriptions can refer to
+        // the client weakly; they hold it strongly just while removing their listener.
         handle_ = detail::ClientPtr(raw);
     }
 
@@ -104,62 +94,34 @@ public:
 
     /// Joins a group (its messages then reach on_group_message listeners); waits for the ack.
     Result join_group(const std::string& group, const OpOptions& options = {}) {
-        return blocking([&](wps_op_result* out, wps_error** e) {
-            return wps_client_join_group(get(), group_arg(group, options), options.ack_id,
-                                         detail::millis(options.timeout, "timeout"), out, e);
-        });
+        return blocking(wps_client_join_group, [&] { return group_args(group, options); });
     }
     std::future<Result> join_group_async(const std::string& group, const OpOptions& options = {}) {
-        return detail::begin_async<Result>([&](wps_completion_fn cb, void* ud, wps_error** e) {
-            return wps_client_join_group_async(get(), group_arg(group, options), options.ack_id,
-                                               detail::millis(options.timeout, "timeout"), cb, ud, e);
-        });
+        return async(wps_client_join_group_async, [&] { return group_args(group, options); });
     }
 
     Result leave_group(const std::string& group, const OpOptions& options = {}) {
-        return blocking([&](wps_op_result* out, wps_error** e) {
-            return wps_client_leave_group(get(), group_arg(group, options), options.ack_id,
-                                          detail::millis(options.timeout, "timeout"), out, e);
-        });
+        return blocking(wps_client_leave_group, [&] { return group_args(group, options); });
     }
     std::future<Result> leave_group_async(const std::string& group, const OpOptions& options = {}) {
-        return detail::begin_async<Result>([&](wps_completion_fn cb, void* ud, wps_error** e) {
-            return wps_client_leave_group_async(get(), group_arg(group, options), options.ack_id,
-                                                detail::millis(options.timeout, "timeout"), cb, ud, e);
-        });
+        return async(wps_client_leave_group_async, [&] { return group_args(group, options); });
     }
 
     /// Publishes `data` to `group`; waits for the ack (or, fire-and-forget, until queued).
     Result send_to_group(const std::string& group, const Data& data, const OpOptions& options = {}) {
-        return blocking([&](wps_op_result* out, wps_error** e) {
-            return wps_client_send_to_group(get(), detail::c_str(group, "group"), type(data), data.bytes().data(),
-                                            data.size(), flags(options), options.ack_id,
-                                            detail::millis(options.timeout, "timeout"), out, e);
-        });
+        return blocking(wps_client_send_to_group, [&] { return send_args(group, "group", data, options); });
     }
     std::future<Result> send_to_group_async(const std::string& group, const Data& data, const OpOptions& options = {}) {
-        return detail::begin_async<Result>([&](wps_completion_fn cb, void* ud, wps_error** e) {
-            return wps_client_send_to_group_async(get(), detail::c_str(group, "group"), type(data), data.bytes().data(),
-                                                  data.size(), flags(options), options.ack_id,
-                                                  detail::millis(options.timeout, "timeout"), cb, ud, e);
-        });
+        return async(wps_client_send_to_group_async, [&] { return send_args(group, "group", data, options); });
     }
 
     /// Sends the event `event` to the application server's event handler; waits for the ack.
     /// `no_echo` does not apply (Error(InvalidArgument)).
     Result send_event(const std::string& event, const Data& data, const OpOptions& options = {}) {
-        return blocking([&](wps_op_result* out, wps_error** e) {
-            return wps_client_send_event(get(), detail::c_str(event, "event"), type(data), data.bytes().data(),
-                                         data.size(), flags(options), options.ack_id,
-                                         detail::millis(options.timeout, "timeout"), out, e);
-        });
+        return blocking(wps_client_send_event, [&] { return send_args(event, "event", data, options); });
     }
     std::future<Result> send_event_async(const std::string& event, const Data& data, const OpOptions& options = {}) {
-        return detail::begin_async<Result>([&](wps_completion_fn cb, void* ud, wps_error** e) {
-            return wps_client_send_event_async(get(), detail::c_str(event, "event"), type(data), data.bytes().data(),
-                                               data.size(), flags(options), options.ack_id,
-                                               detail::millis(options.timeout, "timeout"), cb, ud, e);
-        });
+        return async(wps_client_send_event_async, [&] { return send_args(event, "event", data, options); });
     }
 
     /// Listeners: each takes a callable `void(const Event&)` and returns the Subscription that
@@ -199,25 +161,45 @@ public:
 private:
     wps_client* get() const noexcept { return handle_.get(); }
 
-    static wps_data_type type(const Data& data) noexcept { return static_cast<wps_data_type>(data.type()); }
+    // An operation's C functions share their leading arguments (client, name, [payload,
+    // flags,] ack id, timeout); the blocking form then takes (result_out, error_out), the
+    // async one (callback, user_data, error_out). The *_args builders convert and check the
+    // leading ones; they run inside blocking()/async() so that an invalid argument of an
+    // async call also arrives through its future.
 
-    static std::uint32_t flags(const OpOptions& o) noexcept {
-        return (o.no_echo ? WPS_SEND_NO_ECHO : 0u) | (o.fire_and_forget ? WPS_SEND_FIRE_AND_FORGET : 0u);
-    }
+    using GroupArgs = std::tuple<wps_client*, const char*, std::uint64_t, std::uint32_t>;
+    using SendArgs = std::tuple<wps_client*, const char*, wps_data_type, const std::uint8_t*, std::size_t,
+                                std::uint32_t, std::uint64_t, std::uint32_t>;
 
     /// join/leave take no flags: refuse them rather than ignore them.
-    static const char* group_arg(const std::string& group, const OpOptions& o) {
+    GroupArgs group_args(const std::string& group, const OpOptions& o) const {
         if (o.no_echo || o.fire_and_forget) {
             throw Error(ErrorCode::InvalidArgument, "no_echo and fire_and_forget apply to sends only");
         }
-        return detail::c_str(group, "group");
+        return GroupArgs(get(), detail::c_str(group, "group"), o.ack_id, detail::millis(o.timeout, "timeout"));
     }
 
-    template <class Call>
-    static Result blocking(Call&& call) {
+    SendArgs send_args(const std::string& name, const char* what, const Data& data, const OpOptions& o) const {
+        const std::uint32_t flags =
+            (o.no_echo ? WPS_SEND_NO_ECHO : 0u) | (o.fire_and_forget ? WPS_SEND_FIRE_AND_FORGET : 0u);
+        return SendArgs(get(), detail::c_str(name, what), static_cast<wps_data_type>(data.type()), data.bytes().data(),
+                        data.size(), flags, o.ack_id, detail::millis(o.timeout, "timeout"));
+    }
+
+    template <class Fn, class Args>
+    static Result blocking(Fn fn, Args&& args) {
         wps_op_result out{};
-        detail::call([&](wps_error** e) { return call(&out, e); });
+        detail::call([&](wps_error** e) {
+            return std::apply([&](auto... a) { return fn(a..., &out, e); }, args());
+        });
         return Result{out.ack_id, out.duplicated};
+    }
+
+    template <class Fn, class Args>
+    static std::future<Result> async(Fn fn, Args&& args) {
+        return detail::begin_async<Result>([&](wps_completion_fn cb, void* ud, wps_error** e) {
+            return std::apply([&](auto... a) { return fn(a..., cb, ud, e); }, args());
+        });
     }
 
     std::shared_ptr<wps_client> handle_;

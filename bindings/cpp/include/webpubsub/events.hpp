@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -85,6 +87,11 @@ struct Recovered {
 struct SlowConsumer {
     std::size_t queued;
 };
+
+/// Receives an exception thrown by a listener (see Options::on_listener_error). The
+/// listener is not removed and later events are still delivered. Runs on the dispatcher
+/// thread, right after the throwing listener returned.
+using ListenerErrorHandler = std::function<void(std::exception_ptr)>;
 
 namespace detail {
 

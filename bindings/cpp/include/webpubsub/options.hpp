@@ -7,8 +7,8 @@
 
 #include <webpubsub/detail/convert.hpp>
 #include <webpubsub/detail/handles.hpp>
-#include <webpubsub/detail/trampolines.hpp>
 #include <webpubsub/error.hpp>
+#include <webpubsub/events.hpp>
 
 #include <chrono>
 #include <cstdint>

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <webpubsub/events.hpp>
+#include <webpubsub/operations.hpp>
 
 #include <cstdio>
 #include <exception>
@@ -18,16 +19,6 @@
 #include <utility>
 
 namespace webpubsub {
-
-/// Receives an exception thrown by a listener (the listener is not removed; later events
-/// are still delivered). Runs on the dispatcher thread, right after the throwing listener.
-using ListenerErrorHandler = std::function<void(std::exception_ptr)>;
-
-/// The result of a successful operation.
-struct Result {
-    std::uint64_t ack_id = 0;  ///< 0 for fire-and-forget sends
-    bool duplicated = false;   ///< the service had executed this ack id already (counts as success)
-};
 
 namespace detail {
 
