@@ -126,6 +126,20 @@ TEST(Callbacks, AThrowingListenerNeitherCrashesNorStopsLaterCallbacks) {
     client.stop();
 }
 
+TEST(Callbacks, WithoutAHandlerListenerExceptionsAreReportedOnStderr) {
+    Client client = joined_client(options_for_new_hub());
+    auto thrower = client.on_group_message([](const GroupMessage&) { throw std::logic_error("unhandled in listener"); });
+    auto later = std::make_shared<Inbox<GroupMessage>>();
+    auto later_sub = client.on_group_message(collect(later));
+    ::testing::internal::CaptureStderr();
+    client.send_to_group("g", Data::text("x"));
+    const bool delivered = later->wait_for(1);
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    ASSERT_TRUE(delivered);
+    EXPECT_NE(err.find("unhandled in listener"), std::string::npos) << err;
+    client.stop();
+}
+
 TEST(Callbacks, AsyncOperationsAndStopWorkFromInsideCallbacks) {
     const std::string hub = support::unique_hub();
     Client client(support::test_options(Emulator::get().client_url(hub)));

@@ -1,6 +1,7 @@
 #include "support/emulator.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cctype>
@@ -112,7 +113,8 @@ std::string unique_hub() {
     for (char& c : name) {
         if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
     }
-    return name + "_" + std::to_string(counter.fetch_add(1));
+    // The pid keeps concurrent runs against one emulator apart.
+    return name + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter.fetch_add(1));
 }
 
 }  // namespace support

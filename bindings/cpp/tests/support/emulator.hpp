@@ -56,7 +56,7 @@ private:
     std::string printed_url_;
 };
 
-/// A hub name unique to the running test, so tests never see each other's traffic.
+/// A hub name unique to the running test and process, so tests never see each other's traffic.
 std::string unique_hub();
 
 }  // namespace support
