@@ -106,6 +106,7 @@ TEST(Callbacks, AThrowingListenerNeitherCrashesNorStopsLaterCallbacks) {
         } catch (...) {
             reported->push("non-standard");
         }
+        throw std::runtime_error("the handler fails too");  // must be dropped, not crash
     });
     Client client = joined_client(options);
     auto count = std::make_shared<std::atomic<int>>(0);

@@ -19,16 +19,19 @@
 #include <utility>
 
 namespace webpubsub {
-
 namespace detail {
 
-/// Without a handler, a throwing listener is reported on stderr rather than lost silently.
+/// Hands a listener's exception to the handler; without one it is reported on stderr rather
+/// than lost silently. An exception thrown by the handler itself is dropped (documented).
 inline void report_listener_error(const ListenerErrorHandler* handler, std::exception_ptr error) noexcept {
-    try {
-        if (handler && *handler) {
+    if (handler && *handler) {
+        try {
             (*handler)(error);
-            return;
+        } catch (...) {
         }
+        return;
+    }
+    try {
         std::rethrow_exception(error);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "webpubsub: a listener threw: %s\n", e.what());
