@@ -217,6 +217,11 @@ typedef struct wps_error wps_error;
 // A builder of client options. Create with `wps_options_new`, set what differs from the
 // defaults, pass to `wps_client_new` (which copies it), free with `wps_options_free`.
 //
+// Every `wps_options_set_*` / `wps_options_add_*` function: `options` is borrowed and must
+// not be NULL (`WPS_RESULT_NULL_ARGUMENT`); strings and bytes are copied; values are
+// checked when set, and a refused value (`WPS_RESULT_INVALID_ARGUMENT`, ...) leaves the
+// options unchanged; no callback is triggered; clients already built are not affected.
+//
 // Threads: any, but one options object must not be used by two threads at once.
 typedef struct wps_options wps_options;
 
@@ -770,8 +775,11 @@ wps_result wps_client_start_async(struct wps_client *client,
 // every state and is idempotent; `wps_client_start` may be called again afterwards.
 //
 // May be called from inside a callback (it does not wait for the dispatcher; the
-// resulting events are delivered after the callback returns). Returns `WPS_RESULT_OK`, or
-// `WPS_RESULT_NULL_ARGUMENT`. Threads: any. Callbacks triggered: completions of pending
+// resulting events are delivered after the callback returns). Returns `WPS_RESULT_OK`,
+// `WPS_RESULT_NULL_ARGUMENT`, or `WPS_RESULT_ILLEGAL_STATE` inside a credential callback
+// (a runtime thread). After `wps_shutdown` it returns `WPS_RESULT_OK` at once (the client
+// is stopped already). Threads: any, including callbacks. Callbacks triggered (on the
+// dispatcher, after this returns or after the current callback): completions of pending
 // operations, disconnected, state-changed, stopped.
 wps_result wps_client_stop(struct wps_client *client);
 
