@@ -205,7 +205,7 @@ impl Driver {
                     Some(Control::Start(reply)) => return Some(reply),
                     Some(Control::Stop(reply)) => { let _ = reply.send(()); }
                 },
-                Some(op) = self.ops.recv() => fail_op(op, || AckOutcome::Stopped),
+                Some(op) = self.ops.recv() => fail_op(*op, || AckOutcome::Stopped),
             }
         }
     }
@@ -221,14 +221,15 @@ impl Driver {
             }
             Ok(Err(error)) => {
                 tracing::warn!(%error, "start failed");
-                let _ = start.send(Err(error));
                 self.set_state(ClientState::Stopped);
+                let _ = start.send(Err(error));
                 return;
             }
             Ok(Ok(established)) => established,
         };
-        let _ = start.send(Ok(()));
+        // State and `connected` event first: whoever `start` wakes sees them.
         let mut ws = self.begin_connection(established);
+        let _ = start.send(Ok(()));
         loop {
             self.set_state(ClientState::Connected);
             let (close_code, reason) = match self.run_connection(&mut ws).await {
@@ -296,6 +297,7 @@ impl Driver {
             }
         }
         self.resend.extend(resend);
+        self.set_state(ClientState::Connected);
         self.events.push(Event::Connected { connection_id, user_id });
         ws
     }
@@ -405,7 +407,7 @@ impl Driver {
         }
         self.resend.clear();
         while let Some(op) = self.ops.try_recv() {
-            fail_op(op, || AckOutcome::Stopped);
+            fail_op(*op, || AckOutcome::Stopped);
         }
         if let Some(session) = self.session.take() {
             self.events.push(Event::Disconnected {
@@ -425,7 +427,7 @@ impl Driver {
 }
 
 /// Answers an operation that will not be sent.
-fn fail_op(op: Box<OpRequest>, outcome: impl FnOnce() -> AckOutcome) {
+fn fail_op(op: OpRequest, outcome: impl FnOnce() -> AckOutcome) {
     if let Some(ack) = op.ack {
         let _ = ack.reply.send(outcome());
     }
