@@ -146,7 +146,7 @@ namespace WebPubSub.Client
                 return; // a disposed client raises nothing; the handler is merely kept
             }
             HandleCounters.ListenerRegistered();
-            IntPtr userData = Callbacks.Hold(new EventListener(this, kind));
+            IntPtr userData = Callbacks.Hold(new EventListener(this));
             uint result;
             ulong id;
             try
@@ -161,6 +161,10 @@ namespace WebPubSub.Client
             if (result != NativeMethods.ResultOk)
             {
                 Callbacks.Release(userData); // nothing was taken
+                if (result == NativeMethods.ResultStopped)
+                {
+                    return; // the library was shut down: there is nothing to listen to
+                }
                 Errors.Check(result, "wps_client_add_listener");
             }
             _listenerIds[kind] = id;

@@ -11,8 +11,9 @@ namespace WebPubSub.Client
         private delegate uint AsyncCall(IntPtr userData, out ErrorHandle error);
 
         /// <summary>
-        /// Connects; completes once the service confirmed the connection (handlers of
-        /// <see cref="Connected"/> may run before or after the continuation). A failed attempt is
+        /// Connects; completes once the service confirmed the connection and the
+        /// <see cref="Connected"/> handlers have run (the library delivers the events an
+        /// operation caused before its completion). A failed attempt is
         /// not retried: <see cref="ConnectFailedException"/> (see its
         /// <see cref="ConnectFailedException.HttpStatus"/>), <see cref="CredentialFailedException"/>,
         /// <see cref="InvalidOperationException"/> if already started. Once connected, drops are
@@ -25,6 +26,23 @@ namespace WebPubSub.Client
             {
                 error = null;
                 return NativeMethods.wps_client_start_async(_handle, Callbacks.Completion, userData);
+            });
+        }
+
+        /// <summary>
+        /// Stops: closes the connection, cancels any recovery or reconnect, fails pending
+        /// operations with <see cref="ClientStoppedException"/>, and completes once the client is
+        /// stopped and the handlers of the events the stop caused (<see cref="Disconnected"/>,
+        /// <see cref="Stopped"/>) have run. Works in every state, is idempotent, and may be
+        /// called from an event handler (do not block on the task there); <see cref="StartAsync"/>
+        /// may be called again afterwards.
+        /// </summary>
+        public Task StopAsync()
+        {
+            return Run(false, CancellationToken.None, null, delegate(IntPtr userData, out ErrorHandle error)
+            {
+                error = null;
+                return NativeMethods.wps_client_stop_async(_handle, Callbacks.Completion, userData);
             });
         }
 

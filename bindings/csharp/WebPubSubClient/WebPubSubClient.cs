@@ -92,7 +92,6 @@ namespace WebPubSub.Client
         public void Dispose()
         {
             _handle.Dispose();
-            ReleaseStopWaiters();
         }
 
         /// <summary>Stops the client (see <see cref="StopAsync"/>: the Stopped handlers run), then disposes it.</summary>

@@ -4,7 +4,8 @@ using System.Runtime.CompilerServices;
 namespace WebPubSub.Client.Interop
 {
     /// <summary>
-    /// The <c>user_data</c> of one native listener (one event kind of one client).
+    /// The <c>user_data</c> of one native listener (one event kind of one client; the event
+    /// itself says which kind it is).
     /// </summary>
     /// <remarks>
     /// It refers to its client only weakly: the library holds this object through a strong
@@ -17,14 +18,10 @@ namespace WebPubSub.Client.Interop
     {
         private readonly WeakReference _client;
 
-        internal EventListener(WebPubSubClient client, uint kind)
+        internal EventListener(WebPubSubClient client)
         {
             _client = new WeakReference(client);
-            Kind = kind;
         }
-
-        /// <summary>The <c>WPS_EVENT_*</c> bit this listener is registered for.</summary>
-        internal uint Kind { get; private set; }
 
         /// <summary>Not inlined, so the client is only referenced below the trampoline, where <see cref="StackScrubber"/> clears it.</summary>
         [MethodImpl(MethodImplOptions.NoInlining)]
