@@ -25,9 +25,7 @@ namespace WebPubSub.Client.Tests
     [DataContract]
     internal sealed class RecordedEvent
     {
-        [DataMember(Name = "connectionId")] public string ConnectionId;
         [DataMember(Name = "event")] public string Event;
-        [DataMember(Name = "dataType")] public string DataType;
         [DataMember(Name = "data")] public string Data;
     }
 
@@ -89,15 +87,9 @@ namespace WebPubSub.Client.Tests
             return matching[0].ConnectionId;
         }
 
-        /// <summary>Drops the connection abruptly (TCP reset): the client must recover it.</summary>
-        internal static Task DropAsync(string connectionId)
-        {
-            return PostAsync("/connections/" + Uri.EscapeDataString(connectionId) + "/drop", null, null);
-        }
-
         /// <summary>
-        /// Drops the connection as soon as it has a live socket (not while it is recovering,
-        /// when there is nothing to drop).
+        /// Drops the connection abruptly (TCP reset; the client must recover it) as soon as it
+        /// has a live socket (not while it is recovering, when there is nothing to drop).
         /// </summary>
         internal static async Task DropWhenAttachedAsync(string hub, string connectionId)
         {
@@ -108,7 +100,7 @@ namespace WebPubSub.Client.Tests
                     connectionId + " has a live socket to drop", 30).ConfigureAwait(false);
                 try
                 {
-                    await DropAsync(connectionId).ConfigureAwait(false);
+                    await PostAsync("/connections/" + Uri.EscapeDataString(connectionId) + "/drop", null, null).ConfigureAwait(false);
                     return;
                 }
                 catch (InvalidOperationException) when (attempt < 10)
@@ -127,12 +119,6 @@ namespace WebPubSub.Client.Tests
         internal static Task BlackholeAsync(string connectionId)
         {
             return PostAsync("/connections/" + Uri.EscapeDataString(connectionId) + "/blackhole", null, null);
-        }
-
-        /// <summary>The next <paramref name="count"/> recovery attempts are refused (the client must reconnect).</summary>
-        internal static Task RefuseRecoveriesAsync(int count)
-        {
-            return PostAsync("/refuse-recoveries?count=" + count, null, null);
         }
 
         internal static Task ServerMessageAsync(string hub, string connectionId, string contentType, byte[] body)
