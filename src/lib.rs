@@ -9,6 +9,7 @@
 
 mod client;
 mod error;
+pub mod ffi;
 pub mod logging;
 pub mod protocol;
 mod transport;
