@@ -27,12 +27,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(_) => None,
         None => Some(Emulator::start(EmulatorConfig::default()).await?),
     };
-    let url = match (&given_url, &emulator) {
-        (Some(url), _) => url.clone(),
+    let (url, publisher_url) = match (&given_url, &emulator) {
+        (Some(url), _) => (url.clone(), url.clone()),
         (None, Some(emulator)) => {
             println!("No service URL given: using an embedded emulator at {}", emulator.endpoint());
-            let token = TokenOptions::user("quickstart").role("webpubsub.joinLeaveGroup").role("webpubsub.sendToGroup");
-            emulator.client_access_url("quickstart", token)
+            let token = |user: &str| TokenOptions::user(user).role("webpubsub.joinLeaveGroup").role("webpubsub.sendToGroup");
+            (
+                emulator.client_access_url("quickstart", token("quickstart")),
+                emulator.client_access_url("quickstart", token("publisher")),
+            )
         }
         (None, None) => unreachable!(),
     };
@@ -70,11 +73,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     client.send_to_group(group_name, Data::text("hello world")).await?;
     wait_for(&mut stream_rx, |e| matches!(e, Event::GroupMessage(m) if m.group == group_name)).await?;
 
-    // Reliability: a numbered stream while the connection drops mid-stream.
+    // Reliability: a second client publishes a numbered stream to this one, whose
+    // connection is dropped mid-stream.
     client.join_group("stream").await?;
+    let (publisher_client, _publisher_events) = WebPubSubClient::new(publisher_url)?;
+    publisher_client.start().await?;
     println!("Publishing {STREAM_LENGTH} numbered messages to group 'stream'...");
     let sends: Vec<_> = (0..STREAM_LENGTH)
-        .map(|n| client.send_to_group("stream", Data::text(n.to_string())).into_future())
+        .map(|n| publisher_client.send_to_group("stream", Data::text(n.to_string())).into_future())
         .collect();
     let publisher = tokio::spawn(futures_util::future::try_join_all(sends));
 
@@ -117,6 +123,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("Recovery after the drop took {elapsed:.1?}");
     }
 
+    publisher_client.stop().await;
     client.stop().await;
     drop(client);
     printer.await?;

@@ -217,6 +217,11 @@ typedef struct wps_error wps_error;
 // A builder of client options. Create with `wps_options_new`, set what differs from the
 // defaults, pass to `wps_client_new` (which copies it), free with `wps_options_free`.
 //
+// Every `wps_options_set_*` / `wps_options_add_*` function: `options` is borrowed and must
+// not be NULL (`WPS_RESULT_NULL_ARGUMENT`); strings and bytes are copied; values are
+// checked when set, and a refused value (`WPS_RESULT_INVALID_ARGUMENT`, ...) leaves the
+// options unchanged; no callback is triggered; clients already built are not affected.
+//
 // Threads: any, but one options object must not be used by two threads at once.
 typedef struct wps_options wps_options;
 
@@ -770,8 +775,11 @@ wps_result wps_client_start_async(struct wps_client *client,
 // every state and is idempotent; `wps_client_start` may be called again afterwards.
 //
 // May be called from inside a callback (it does not wait for the dispatcher; the
-// resulting events are delivered after the callback returns). Returns `WPS_RESULT_OK`, or
-// `WPS_RESULT_NULL_ARGUMENT`. Threads: any. Callbacks triggered: completions of pending
+// resulting events are delivered after the callback returns). Returns `WPS_RESULT_OK`,
+// `WPS_RESULT_NULL_ARGUMENT`, or `WPS_RESULT_ILLEGAL_STATE` inside a credential callback
+// (a runtime thread). After `wps_shutdown` it returns `WPS_RESULT_OK` at once (the client
+// is stopped already). Threads: any, including callbacks. Callbacks triggered (on the
+// dispatcher, after this returns or after the current callback): completions of pending
 // operations, disconnected, state-changed, stopped.
 wps_result wps_client_stop(struct wps_client *client);
 
@@ -840,9 +848,11 @@ wps_result wps_client_join_group(struct wps_client *client,
                                  struct wps_error **error_out);
 
 // `wps_client_join_group` without blocking: `callback` (may be NULL) fires exactly once
-// on the client's dispatcher with the outcome. A failure detected before anything is sent
-// (NULL, UTF-8, empty group, client stopped, ...) is returned by this call, with
-// `*error_out` set as for the blocking form, and the callback is never called.
+// on the client's dispatcher with the outcome. A request refused locally (NULL, invalid
+// UTF-8 or arguments, too large, client stopped or shut down) is returned by this call,
+// with `*error_out` set as for the blocking form, and then the callback is never called;
+// every outcome from the service (success, service error, timeout, ...) goes through the
+// callback.
 // Threads: any, including callbacks.
 wps_result wps_client_join_group_async(struct wps_client *client,
                                        const char *group,

@@ -65,7 +65,7 @@ impl Default for EmulatorConfig {
             connected_on_recovery: false,
             backpressure_threshold: 512,
             backpressure_max_wait: Duration::from_secs(2),
-            read_buffer_size: 8 * 1024,
+            read_buffer_size: 4 * 1024,
             write_buffer_size: 64 * 1024,
             max_recorded_events: 100_000,
             max_remembered_ack_ids: 100_000,

@@ -426,7 +426,8 @@ fn process(shared: &Shared, hub: &Hub, conn: &Arc<Conn>, text: &str) -> Step {
             let df = DataFrame::group(&group, conn.user_id.as_deref(), data_type, data.get().as_bytes());
             let d = hub.send_to_group(&group, &df, no_echo.then_some(&**conn), &[], &shared.config);
             shared.end_overflowed(hub, &d.overflowed);
-            Ok(d.congested)
+            // Never wait for our own backlog: our acks arrive on the socket we would stop reading.
+            Ok(d.congested.into_iter().find(|c| !Arc::ptr_eq(c, conn)))
         }),
         ClientMessage::Event { event, ack_id, data_type, data } => acked(shared, conn, ack_id, || {
             let payload = Payload { data_type, json: Bytes::copy_from_slice(data.get().as_bytes()) };

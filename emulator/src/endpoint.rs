@@ -82,7 +82,9 @@ pub async fn handle(shared: Arc<Shared>, mut req: Request<Incoming>, hub_name: S
                     }
                     Start::Refuse("Recovery refused (injected fault).".into())
                 }
-                None => Start::Refuse(format!("Connection {id} cannot be recovered: it does not exist or has expired.")),
+                None => Start::Refuse(shared.closed_reason(id).unwrap_or_else(|| {
+                    format!("Connection {id} cannot be recovered: it does not exist or has expired.")
+                })),
                 Some(c) => {
                     let valid = {
                         let st = c.lock();

@@ -391,8 +391,8 @@ pub(crate) struct Hub {
 pub(crate) struct Delivery {
     pub delivered: usize,
     pub overflowed: Vec<Arc<Conn>>,
-    /// A flowing receiver whose backlog is over the backpressure threshold.
-    pub congested: Option<Arc<Conn>>,
+    /// Flowing receivers whose backlog is over the backpressure threshold.
+    pub congested: Vec<Arc<Conn>>,
 }
 
 impl Hub {
@@ -564,11 +564,8 @@ fn deliver(c: &Arc<Conn>, df: &DataFrame, cfg: &EmulatorConfig, d: &mut Delivery
     match c.push_data(df, cfg) {
         Pushed::Queued => {
             d.delivered += 1;
-            if d.congested.is_none()
-                && c.flowing.load(Ordering::Relaxed)
-                && c.pressure.load(Ordering::Relaxed) >= cfg.backpressure_threshold
-            {
-                d.congested = Some(c.clone());
+            if c.flowing.load(Ordering::Relaxed) && c.pressure.load(Ordering::Relaxed) >= cfg.backpressure_threshold {
+                d.congested.push(c.clone());
             }
         }
         Pushed::Overflow => d.overflowed.push(c.clone()),
@@ -616,6 +613,10 @@ pub(crate) struct Shared {
     events: Mutex<VecDeque<RecordedEvent>>,
     pub echo: AtomicBool,
     pub shutdown: tokio::sync::watch::Sender<bool>,
+    /// Reasons of service-initiated closes of reliable connections, kept for the recovery
+    /// window: the official clients try to recover even after a `disconnected` + close, and
+    /// report the *last* `disconnected` message they saw, so a refused recovery repeats it.
+    closed: Mutex<HashMap<String, (String, Instant)>>,
 }
 
 impl Shared {
@@ -628,6 +629,7 @@ impl Shared {
             events: Mutex::new(VecDeque::new()),
             echo,
             shutdown: tokio::sync::watch::channel(false).0,
+            closed: Mutex::new(HashMap::new()),
         }
     }
 
@@ -675,8 +677,20 @@ impl Shared {
 
     /// Ends a logical connection for good and forgets it.
     pub fn end_conn(&self, hub: &Hub, conn: &Conn, close: Option<(u16, &str)>) {
+        if let (Some((_, reason)), true) = (close, conn.reliable) {
+            let window = self.config.recovery_window;
+            let mut closed = self.closed.lock().unwrap_or_else(|e| e.into_inner());
+            closed.retain(|_, (_, at)| at.elapsed() < window);
+            closed.insert(conn.id.to_string(), (reason.to_string(), Instant::now()));
+        }
         conn.end(close);
         hub.remove(conn);
+    }
+
+    /// The reason a recently closed connection was closed with, if within the recovery window.
+    pub fn closed_reason(&self, id: &str) -> Option<String> {
+        let closed = self.closed.lock().unwrap_or_else(|e| e.into_inner());
+        closed.get(id).filter(|(_, at)| at.elapsed() < self.config.recovery_window).map(|(r, _)| r.clone())
     }
 
     /// Ends connections whose replay buffer overflowed (1008, not recoverable).

@@ -120,7 +120,7 @@ async fn no_echo_and_echo_to_self() {
     let emu = emulator().await;
     let mut c = Client::reliable(&emu, "h", TokenOptions::user("u").all_group_roles().group("g")).await;
     c.send(json!({"type":"sendToGroup","group":"g","dataType":"text","data":"me","ackId":1})).await;
-    let mut got = vec![c.recv().await, c.recv().await];
+    let mut got = [c.recv().await, c.recv().await];
     got.sort_by_key(|m| m["type"].as_str().unwrap().to_string());
     assert_eq!(got[0]["type"], "ack");
     assert_eq!(got[1]["data"], "me");
@@ -171,7 +171,7 @@ async fn events_are_recorded_and_echoed_on_demand() {
 
     emu.set_echo_events(true);
     c.send(json!({"type":"event","event":"chat","dataType":"text","data":"echo me","ackId":2})).await;
-    let mut got = vec![c.recv().await, c.recv().await];
+    let mut got = [c.recv().await, c.recv().await];
     got.sort_by_key(|m| m["type"].as_str().unwrap().to_string());
     assert_eq!(got[0], json!({"type":"ack","ackId":2,"success":true}));
     assert_eq!(got[1], json!({"type":"message","from":"server","dataType":"text","data":"echo me","sequenceId":1}));

@@ -182,3 +182,38 @@ async fn connected_can_be_resent_on_recovery() {
     c.recover().await;
     assert_eq!(c.recv().await["event"], "connected", "the fresh token works");
 }
+
+#[tokio::test]
+async fn publisher_is_held_back_by_a_congested_subscriber_but_not_by_itself() {
+    let emu = emulator_with(|c| {
+        c.backpressure_threshold = 10;
+        c.backpressure_max_wait = Duration::from_secs(30);
+    })
+    .await;
+    let mut sub = Client::reliable(&emu, "h", TokenOptions::user("s").group("g")).await;
+    let mut publisher = Client::reliable(&emu, "h", TokenOptions::user("p").role("webpubsub.sendToGroup")).await;
+    for i in 0..12 {
+        publisher.send(json!({"type":"sendToGroup","group":"g","dataType":"text","data":i.to_string()})).await;
+    }
+    publisher.send(json!({"type":"ping"})).await;
+    // The subscriber has more than 10 unacknowledged messages: the publisher's frames wait.
+    publisher.expect_silence(Duration::from_millis(400)).await;
+    let mut last = 0;
+    while last < 10 {
+        last = sub.recv().await["sequenceId"].as_u64().unwrap();
+    }
+    sub.send(json!({"type":"sequenceAck","sequenceId":last})).await;
+    assert_eq!(publisher.recv().await["type"], "pong", "released by the subscriber's ack");
+
+    // A congested publisher that is a member of its own group is not held back by itself.
+    let mut own = Client::reliable(&emu, "h", TokenOptions::user("o").role("webpubsub.sendToGroup").group("self")).await;
+    for i in 0..15 {
+        own.send(json!({"type":"sendToGroup","group":"self","dataType":"text","data":i.to_string()})).await;
+    }
+    own.send(json!({"type":"ping"})).await;
+    let mut seen_pong = false;
+    for _ in 0..16 {
+        seen_pong |= own.recv().await["type"] == "pong";
+    }
+    assert!(seen_pong);
+}

@@ -49,6 +49,12 @@ pub(crate) struct Pending {
 }
 
 impl Pending {
+    /// A caller's join or leave: safe to send again on a new connection (a publish is not,
+    /// and a rejoin is issued afresh).
+    pub(crate) fn resendable_on_new_connection(&self) -> bool {
+        matches!(self.waiter, Waiter::Caller(_)) && self.group_change.is_some()
+    }
+
     /// Whether nobody waits any more (the caller timed out or went away).
     pub(crate) fn abandoned(&self, now: tokio::time::Instant) -> bool {
         match &self.waiter {
@@ -90,11 +96,17 @@ impl PendingAcks {
         self.by_id.is_empty()
     }
 
-    /// Removes and returns every pending request, oldest first.
-    pub(crate) fn drain_ordered(&mut self) -> Vec<(u64, Pending)> {
-        let mut all: Vec<_> = self.by_id.drain().collect();
-        all.sort_by_key(|(_, p)| p.order);
-        all
+    /// Removes and returns the pending requests that match, oldest first.
+    pub(crate) fn remove_where(&mut self, mut matches: impl FnMut(&Pending) -> bool) -> Vec<Pending> {
+        let ids: Vec<u64> = self.by_id.iter().filter(|(_, p)| matches(p)).map(|(id, _)| *id).collect();
+        let mut removed: Vec<Pending> = ids.into_iter().filter_map(|id| self.by_id.remove(&id)).collect();
+        removed.sort_by_key(|p| p.order);
+        removed
+    }
+
+    /// The ackIds in use.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.by_id.keys().copied()
     }
 
     /// The frames of every pending request, oldest first, to resend after recovery.
@@ -180,7 +192,8 @@ mod tests {
         assert_eq!(gone.len(), 1);
         let (tx4, _rx4) = oneshot::channel();
         pending.insert(3, "d".into(), Waiter::Caller(tx4), None).unwrap();
-        let order: Vec<u64> = pending.drain_ordered().into_iter().map(|(id, _)| id).collect();
-        assert_eq!(order, [7, 3]);
+        let order: Vec<Utf8Bytes> = pending.remove_where(|_| true).into_iter().map(|p| p.frame).collect();
+        assert_eq!(order, ["a", "d"]);
+        assert!(pending.is_empty());
     }
 }

@@ -140,7 +140,7 @@ impl EventQueue {
     }
 
     fn lock(&self) -> MutexGuard<'_, QueueState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        super::lock(&self.state)
     }
 
     /// How many data events may be pushed now. When none, registers `cx` to be woken when

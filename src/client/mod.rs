@@ -2,14 +2,16 @@
 //!
 //! A [`WebPubSubClient`] is a cheap, cloneable handle. All connection work happens in one
 //! background task per client (the driver, see `driver.rs`), which owns the socket and the
-//! protocol state; handles talk to it through two channels (control, and a bounded queue of
-//! operations), and it reports through the bounded [`EventReceiver`].
+//! protocol state; handles talk to it through a mailbox (start, stop) and a bounded queue of
+//! operations, and it reports through the bounded [`EventReceiver`].
 
 mod acks;
+mod control;
 mod driver;
 mod events;
 mod operation;
 mod options;
+mod queue;
 mod sequence;
 mod state;
 
@@ -21,30 +23,37 @@ pub use state::ClientState;
 use crate::protocol::Data;
 use crate::Error;
 use acks::AckIdAllocator;
+use control::Control;
 use state::StateCell;
-use std::sync::{Arc, Mutex};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::oneshot;
+
+/// Locks a mutex, ignoring poisoning: every critical section here leaves consistent state,
+/// and a panic elsewhere must not make the client unusable.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// State shared by the handles and the driver.
 pub(crate) struct Shared {
     pub options: ClientOptions,
+    pub mailbox: control::Mailbox,
     pub state: StateCell,
     /// `(connection id, user id)` of the current connection.
     pub connection: Mutex<Option<(String, Option<String>)>>,
     pub ack_ids: Mutex<AckIdAllocator>,
 }
 
-/// Requests from a handle to the driver, other than operations.
-pub(crate) enum Control {
-    Start(oneshot::Sender<Result<(), Error>>),
-    Stop(oneshot::Sender<()>),
-}
-
 /// What every clone of a client shares; dropping the last one ends the driver.
 pub(crate) struct Handle {
     pub shared: Arc<Shared>,
-    pub control: mpsc::UnboundedSender<Control>,
-    pub ops: mpsc::Sender<operation::OpRequest>,
+    pub ops: queue::OpSender,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.shared.mailbox.close_senders();
+    }
 }
 
 /// A Web PubSub client. Cheap to clone; all clones drive the same connection.
@@ -85,16 +94,16 @@ impl WebPubSubClient {
             .map_err(|_| Error::IllegalState("a client must be created inside a Tokio runtime".into()))?;
         let shared = Arc::new(Shared {
             options,
+            mailbox: control::Mailbox::default(),
             state: StateCell::default(),
             connection: Mutex::new(None),
             ack_ids: Mutex::new(AckIdAllocator::default()),
         });
-        let (control_tx, control_rx) = mpsc::unbounded_channel();
-        let (ops_tx, ops_rx) = mpsc::channel(shared.options.operation_queue_capacity);
+        let (ops_tx, ops_rx) = queue::op_queue(shared.options.operation_queue_capacity);
         let events = events::EventQueue::new(shared.options.event_queue_capacity);
-        let driver = driver::Driver::new(shared.clone(), credential, control_rx, ops_rx, events.clone());
+        let driver = driver::Driver::new(shared.clone(), credential, ops_rx, events.clone());
         runtime.spawn(driver.run());
-        let handle = Arc::new(Handle { shared, control: control_tx, ops: ops_tx });
+        let handle = Arc::new(Handle { shared, ops: ops_tx });
         Ok((WebPubSubClient { handle }, EventReceiver::new(events)))
     }
 
@@ -103,7 +112,7 @@ impl WebPubSubClient {
     /// Fails with [`Error::IllegalState`] if the client is already started.
     pub async fn start(&self) -> Result<(), Error> {
         let (reply, done) = oneshot::channel();
-        self.handle.control.send(Control::Start(reply)).map_err(|_| Error::Stopped { ack_id: None })?;
+        self.handle.shared.mailbox.send(Control::Start(reply)).map_err(|_| Error::Stopped { ack_id: None })?;
         done.await.unwrap_or(Err(Error::Stopped { ack_id: None }))
     }
 
@@ -112,7 +121,7 @@ impl WebPubSubClient {
     /// once the client is stopped; [`start`](Self::start) may be called again afterwards.
     pub async fn stop(&self) {
         let (reply, done) = oneshot::channel();
-        if self.handle.control.send(Control::Stop(reply)).is_ok() {
+        if self.handle.shared.mailbox.send(Control::Stop(reply)).is_ok() {
             let _ = done.await;
         }
     }
@@ -144,12 +153,12 @@ impl WebPubSubClient {
 
     /// The id of the current connection, when connected or recovering.
     pub fn connection_id(&self) -> Option<String> {
-        self.handle.shared.connection.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map(|c| c.0.clone())
+        lock(&self.handle.shared.connection).as_ref().map(|c| c.0.clone())
     }
 
     /// The user id of the current connection, when it has one.
     pub fn user_id(&self) -> Option<String> {
-        self.handle.shared.connection.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|c| c.1.clone())
+        lock(&self.handle.shared.connection).as_ref().and_then(|c| c.1.clone())
     }
 
     /// The options this client was built with.

@@ -5,14 +5,14 @@
 //! frame, so the service can deduplicate. The whole operation is bounded by its timeout.
 
 use super::acks::{AckOutcome, GroupChange};
-use super::{ClientState, Handle};
+use super::{lock, ClientState, Handle};
 use crate::protocol::{encode_request, Data, Request, MAX_CLIENT_MESSAGE_BYTES};
 use crate::{Error, SendMessageError};
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
@@ -190,19 +190,21 @@ fn is_transient(name: &str) -> bool {
     matches!(name, "InternalServerError" | "Timeout" | "ServiceUnavailable")
 }
 
-/// An operation whose first request is already queued (or waiting for room in the queue).
+/// An operation whose first request is queued.
 struct Prepared {
     handle: Arc<Handle>,
     frame: Utf8Bytes,
     ack_id: Option<u64>,
     group_change: Option<GroupChange>,
     deadline: Instant,
-    /// The first attempt: its reply channel, and the request if the queue had no room yet.
-    first: Option<(Option<oneshot::Receiver<AckOutcome>>, Option<OpRequest>)>,
+    /// The queue ticket of the first request (fire-and-forget waits for its admission).
+    ticket: u64,
+    /// Where the ack of the first request will arrive.
+    first_reply: Option<oneshot::Receiver<AckOutcome>>,
 }
 
 /// The synchronous part of an operation: checks, ackId, encoding, and queueing the first
-/// attempt. Running it in `into_future` puts operations on the wire in the order their
+/// request. Running it in `into_future` puts operations on the wire in the order their
 /// futures were created, so pipelined sends keep their order.
 fn prepare(handle: Arc<Handle>, spec: OpSpec) -> Result<Prepared, Error> {
     let shared = &handle.shared;
@@ -212,7 +214,7 @@ fn prepare(handle: Arc<Handle>, spec: OpSpec) -> Result<Prepared, Error> {
         return Err(Error::Stopped { ack_id: spec.ack_id });
     }
     let ack_id = (!spec.fire_and_forget).then(|| {
-        let mut ids = shared.ack_ids.lock().unwrap_or_else(|e| e.into_inner());
+        let mut ids = lock(&shared.ack_ids);
         match spec.ack_id {
             Some(id) => {
                 ids.reserve(id);
@@ -228,21 +230,17 @@ fn prepare(handle: Arc<Handle>, spec: OpSpec) -> Result<Prepared, Error> {
     if text.len() > MAX_CLIENT_MESSAGE_BYTES {
         return Err(Error::MessageTooLarge { size: text.len(), limit: MAX_CLIENT_MESSAGE_BYTES });
     }
-    let frame = Utf8Bytes::from(text);
-    let mut prepared = Prepared { handle, frame, ack_id, group_change, deadline, first: None };
+    let mut prepared =
+        Prepared { handle, frame: Utf8Bytes::from(text), ack_id, group_change, deadline, ticket: 0, first_reply: None };
     let (reply, request) = prepared.request();
-    let queued = match prepared.handle.ops.try_send(request) {
-        Ok(()) => None,
-        Err(mpsc::error::TrySendError::Closed(_)) => return Err(Error::Stopped { ack_id }),
-        Err(mpsc::error::TrySendError::Full(request)) => Some(request),
-    };
-    prepared.first = Some((reply, queued));
+    prepared.ticket = prepared.handle.ops.push(request).map_err(|_| Error::Stopped { ack_id })?;
+    prepared.first_reply = reply;
     Ok(prepared)
 }
 
 impl Prepared {
     /// A request for one attempt, and where its outcome will arrive (none for fire-and-forget).
-    fn request(&self) -> (Option<oneshot::Receiver<AckOutcome>>, OpRequest) {
+    fn request(&self) -> (Option<oneshot::Receiver<AckOutcome>>, Box<OpRequest>) {
         let (reply, ack) = match self.ack_id {
             None => (None, None),
             Some(ack_id) => {
@@ -250,57 +248,46 @@ impl Prepared {
                 (Some(rx), Some(AckRequest { ack_id, reply: tx, group_change: self.group_change.clone() }))
             }
         };
-        (reply, OpRequest { frame: self.frame.clone(), ack, deadline: self.deadline })
+        (reply, Box::new(OpRequest { frame: self.frame.clone(), ack, deadline: self.deadline }))
     }
 
     async fn run(mut self) -> Result<WebPubSubResult, Error> {
-        let (mut reply, mut queued) = self.first.take().expect("prepared operations have a first attempt");
+        let (Some(ack_id), Some(mut reply)) = (self.ack_id, self.first_reply.take()) else {
+            // Fire-and-forget: done once admitted to the queue.
+            return match self.handle.ops.admitted(self.ticket, self.deadline).await {
+                true => Ok(WebPubSubResult { ack_id: None, duplicated: false }),
+                false => Err(Error::Timeout { ack_id: None }),
+            };
+        };
         let mut retry = 0;
         loop {
-            if let Some(request) = queued.take() {
-                enqueue(&self.handle.ops, request, self.ack_id).await?;
-            }
-            let (Some(ack_id), Some(outcome)) = (self.ack_id, reply.take()) else {
-                return Ok(WebPubSubResult { ack_id: None, duplicated: false });
-            };
-            let outcome = match tokio::time::timeout_at(self.deadline, outcome).await {
+            let outcome = match tokio::time::timeout_at(self.deadline, reply).await {
                 Err(_) => return Err(Error::Timeout { ack_id: Some(ack_id) }),
                 Ok(Err(_)) => return Err(Error::Stopped { ack_id: Some(ack_id) }),
                 Ok(Ok(outcome)) => outcome,
             };
-            match outcome {
+            let error = match outcome {
                 AckOutcome::Success { duplicate } => {
                     return Ok(WebPubSubResult { ack_id: Some(ack_id), duplicated: duplicate })
                 }
-                AckOutcome::Refused(error) => {
-                    let policy = &self.handle.shared.options.message_retry;
-                    let delay = policy.delay(retry + 1);
-                    if is_transient(&error.name) && policy.allows(retry + 1) && Instant::now() + delay < self.deadline {
-                        retry += 1;
-                        tracing::debug!(ack_id, retry, name = %error.name, "retrying after a transient refusal");
-                        tokio::time::sleep(delay).await;
-                        let (next_reply, request) = self.request();
-                        (reply, queued) = (next_reply, Some(request));
-                        continue;
-                    }
-                    return Err(SendMessageError { ack_id: Some(ack_id), name: error.name, message: error.message }.into());
-                }
+                AckOutcome::Refused(error) => error,
                 AckOutcome::ConnectionLost => return Err(Error::ConnectionLost { ack_id }),
                 AckOutcome::Stopped => return Err(Error::Stopped { ack_id: Some(ack_id) }),
                 AckOutcome::AckIdInUse => {
                     return Err(Error::InvalidArgument(format!("ackId {ack_id} is already used by a pending operation")))
                 }
+            };
+            let policy = &self.handle.shared.options.message_retry;
+            let delay = policy.delay(retry + 1);
+            if !(is_transient(&error.name) && policy.allows(retry + 1) && Instant::now() + delay < self.deadline) {
+                return Err(SendMessageError { ack_id: Some(ack_id), name: error.name, message: error.message }.into());
             }
+            retry += 1;
+            tracing::debug!(ack_id, retry, name = %error.name, "retrying after a transient refusal");
+            tokio::time::sleep(delay).await;
+            let (next_reply, request) = self.request();
+            self.handle.ops.push(request).map_err(|_| Error::Stopped { ack_id: Some(ack_id) })?;
+            reply = next_reply.expect("acked requests have a reply");
         }
-    }
-}
-
-/// Hands a request to the driver, waiting for room in the queue until the deadline.
-async fn enqueue(ops: &mpsc::Sender<OpRequest>, request: OpRequest, ack_id: Option<u64>) -> Result<(), Error> {
-    let deadline = request.deadline;
-    match tokio::time::timeout_at(deadline, ops.send(request)).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(Error::Stopped { ack_id }),
-        Err(_) => Err(Error::Timeout { ack_id }),
     }
 }

@@ -168,8 +168,11 @@ pub unsafe extern "C" fn wps_client_start_async(client: *mut wps_client, callbac
 /// every state and is idempotent; `wps_client_start` may be called again afterwards.
 ///
 /// May be called from inside a callback (it does not wait for the dispatcher; the
-/// resulting events are delivered after the callback returns). Returns `WPS_RESULT_OK`, or
-/// `WPS_RESULT_NULL_ARGUMENT`. Threads: any. Callbacks triggered: completions of pending
+/// resulting events are delivered after the callback returns). Returns `WPS_RESULT_OK`,
+/// `WPS_RESULT_NULL_ARGUMENT`, or `WPS_RESULT_ILLEGAL_STATE` inside a credential callback
+/// (a runtime thread). After `wps_shutdown` it returns `WPS_RESULT_OK` at once (the client
+/// is stopped already). Threads: any, including callbacks. Callbacks triggered (on the
+/// dispatcher, after this returns or after the current callback): completions of pending
 /// operations, disconnected, state-changed, stopped.
 #[no_mangle]
 pub unsafe extern "C" fn wps_client_stop(client: *mut wps_client) -> wps_result {

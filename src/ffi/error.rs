@@ -78,7 +78,9 @@ impl wps_error {
     /// `error_out` is NULL or valid for a pointer write.
     pub(crate) unsafe fn report(self, error_out: *mut *mut wps_error) -> wps_result {
         let code = self.code;
-        write_out(error_out, Box::into_raw(Box::new(self)));
+        if !error_out.is_null() {
+            write_out(error_out, Box::into_raw(Box::new(self)));
+        }
         code
     }
 }

@@ -152,10 +152,13 @@ unsafe fn run_async(
         let _context = inner.runtime.handle.enter();
         future.as_mut().poll(&mut Context::from_waker(Waker::noop()))
     };
-    if let Poll::Ready(Err(error)) = first {
-        // Refused before anything was sent: reported by this call, not by the callback.
-        return Err(error.into());
-    }
+    let first = match first {
+        // Refused locally (invalid, too large, client stopped): reported by this call, not
+        // by the callback. Outcomes from the service always go through the callback, even
+        // if they were already there, so where a result arrives never depends on timing.
+        Poll::Ready(Err(error)) if refused_locally(&error) => return Err(error.into()),
+        other => other,
+    };
     let pending = callback.map(|cb| inner.mailbox.begin_completion(cb, user_data));
     match first {
         Poll::Ready(outcome) => {
@@ -171,6 +174,14 @@ unsafe fn run_async(
         })),
     }
     Ok(())
+}
+
+/// Errors the core returns before (or instead of) sending anything.
+fn refused_locally(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::InvalidArgument(_) | Error::InvalidUrl(_) | Error::MessageTooLarge { .. } | Error::Stopped { .. } | Error::IllegalState(_)
+    )
 }
 
 fn group_op(group: *const c_char, make: fn(String) -> Op) -> impl FnOnce() -> Result<Op, WpsError> {
@@ -222,9 +233,11 @@ pub unsafe extern "C" fn wps_client_join_group(
 }
 
 /// `wps_client_join_group` without blocking: `callback` (may be NULL) fires exactly once
-/// on the client's dispatcher with the outcome. A failure detected before anything is sent
-/// (NULL, UTF-8, empty group, client stopped, ...) is returned by this call, with
-/// `*error_out` set as for the blocking form, and the callback is never called.
+/// on the client's dispatcher with the outcome. A request refused locally (NULL, invalid
+/// UTF-8 or arguments, too large, client stopped or shut down) is returned by this call,
+/// with `*error_out` set as for the blocking form, and then the callback is never called;
+/// every outcome from the service (success, service error, timeout, ...) goes through the
+/// callback.
 /// Threads: any, including callbacks.
 #[no_mangle]
 pub unsafe extern "C" fn wps_client_join_group_async(

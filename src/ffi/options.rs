@@ -120,6 +120,11 @@ enum CredentialSource {
 /// A builder of client options. Create with `wps_options_new`, set what differs from the
 /// defaults, pass to `wps_client_new` (which copies it), free with `wps_options_free`.
 ///
+/// Every `wps_options_set_*` / `wps_options_add_*` function: `options` is borrowed and must
+/// not be NULL (`WPS_RESULT_NULL_ARGUMENT`); strings and bytes are copied; values are
+/// checked when set, and a refused value (`WPS_RESULT_INVALID_ARGUMENT`, ...) leaves the
+/// options unchanged; no callback is triggered; clients already built are not affected.
+///
 /// Threads: any, but one options object must not be used by two threads at once.
 pub struct wps_options {
     core: ClientOptions,

@@ -8,8 +8,9 @@ use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
-/// The socket type of a connection.
-pub(crate) type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// The socket of a connection. Boxed: the stream is large, and the client's task moves it
+/// through several states; a pointer keeps that task small for idle clients.
+pub(crate) type WsStream = Box<WebSocketStream<MaybeTlsStream<TcpStream>>>;
 
 /// What a connection attempt needs besides the URL.
 #[derive(Debug)]
@@ -116,7 +117,7 @@ pub(crate) async fn connect(url: &str, options: &TransportOptions) -> Result<WsS
                 }
                 other => ConnectError::Io(strip_url(other.to_string(), url)),
             })?;
-    Ok(ws)
+    Ok(Box::new(ws))
 }
 
 /// Error texts of the libraries could quote the URL; keep the token out of them.

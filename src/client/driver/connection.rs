@@ -369,17 +369,18 @@ impl Driver {
     }
 
     /// Takes an operation from the queue; its frame, unless nobody waits for it any more.
-    fn accept(&mut self, op: OpRequest, state: &mut Loop) -> Option<Utf8Bytes> {
-        let Some(ack) = op.ack else {
-            return (Instant::now() < op.deadline).then_some(op.frame);
+    fn accept(&mut self, op: Box<OpRequest>, state: &mut Loop) -> Option<Utf8Bytes> {
+        let OpRequest { frame, ack, deadline } = *op;
+        let Some(ack) = ack else {
+            return (Instant::now() < deadline).then_some(frame);
         };
         if ack.reply.is_closed() {
             return None;
         }
-        match self.pending.insert(ack.ack_id, op.frame.clone(), Waiter::Caller(ack.reply), ack.group_change) {
+        match self.pending.insert(ack.ack_id, frame.clone(), Waiter::Caller(ack.reply), ack.group_change) {
             Ok(()) => {
                 self.arm_tick(state);
-                Some(op.frame)
+                Some(frame)
             }
             Err(Waiter::Caller(reply)) => {
                 let _ = reply.send(AckOutcome::AckIdInUse);

@@ -19,8 +19,10 @@ mod connection;
 use super::acks::{AckOutcome, GroupChange, PendingAcks, Waiter};
 use super::events::{Event, EventQueue};
 use super::operation::OpRequest;
+use super::queue::OpReceiver;
 use super::sequence::SequenceTracker;
-use super::{ClientState, Control, Credential, Shared};
+use super::control::Control;
+use super::{lock, ClientState, Credential, Shared};
 use crate::protocol::{decode_service_message, encode_request, Request, ServiceMessage};
 use crate::transport::{self, ConnectError, TransportOptions, WsStream};
 use crate::Error;
@@ -31,7 +33,7 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -44,9 +46,9 @@ const POLICY_VIOLATION: u16 = 1008;
 #[derive(Debug)]
 struct Stopping;
 
-/// The control channel, watched during every wait.
+/// The control mailbox, watched during every wait.
 struct Inbox {
-    rx: mpsc::UnboundedReceiver<Control>,
+    shared: Arc<Shared>,
     stop_waiters: Vec<oneshot::Sender<()>>,
     /// Every handle is gone: stop, then end the task.
     exiting: bool,
@@ -56,7 +58,7 @@ impl Inbox {
     /// Ready when a stop arrives. A `start` meanwhile is refused: the client is started.
     fn poll_stop(&mut self, cx: &mut Context<'_>) -> Poll<Stopping> {
         loop {
-            match self.rx.poll_recv(cx) {
+            match self.shared.mailbox.poll_recv(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => {
                     self.exiting = true;
@@ -73,6 +75,10 @@ impl Inbox {
         }
     }
 
+    async fn recv(&self) -> Option<Control> {
+        self.shared.mailbox.recv().await
+    }
+
     /// Runs `fut` unless a stop arrives first.
     async fn guard<F: Future>(&mut self, fut: F) -> Result<F::Output, Stopping> {
         let mut fut = pin!(fut);
@@ -83,6 +89,14 @@ impl Inbox {
             fut.as_mut().poll(cx).map(Ok)
         })
         .await
+    }
+}
+
+impl Drop for Inbox {
+    /// However the task ends (even dropped by a runtime shutting down), waiters of `start`
+    /// and `stop` are answered and later requests refused.
+    fn drop(&mut self) {
+        self.shared.mailbox.close_receiver();
     }
 }
 
@@ -114,7 +128,7 @@ pub(crate) struct Driver {
     credential: Credential,
     transport: TransportOptions,
     inbox: Inbox,
-    ops: mpsc::Receiver<OpRequest>,
+    ops: OpReceiver,
     events: Arc<EventQueue>,
     /// Requests written (or about to be) and waiting for their ack.
     pending: PendingAcks,
@@ -132,8 +146,7 @@ impl Driver {
     pub(crate) fn new(
         shared: Arc<Shared>,
         credential: Credential,
-        control: mpsc::UnboundedReceiver<Control>,
-        ops: mpsc::Receiver<OpRequest>,
+        ops: OpReceiver,
         events: Arc<EventQueue>,
     ) -> Self {
         let options = &shared.options;
@@ -143,11 +156,12 @@ impl Driver {
             options.user_agent.clone(),
             options.extra_ca_certificates_pem.clone(),
         );
+        let inbox_shared = shared.clone();
         Driver {
             shared,
             credential,
             transport,
-            inbox: Inbox { rx: control, stop_waiters: Vec::new(), exiting: false },
+            inbox: Inbox { shared: inbox_shared, stop_waiters: Vec::new(), exiting: false },
             ops,
             events,
             pending: PendingAcks::default(),
@@ -160,6 +174,9 @@ impl Driver {
     }
 
     /// The task body: alternates between waiting for `start` and running a session.
+    ///
+    /// Idle clients are mostly this future, so its size is watched by a test; the large
+    /// futures of connecting and closing are boxed and freed once done.
     pub(crate) async fn run(mut self) {
         while let Some(start) = self.wait_for_start().await {
             self.run_session(start).await;
@@ -183,7 +200,7 @@ impl Driver {
     async fn wait_for_start(&mut self) -> Option<oneshot::Sender<Result<(), Error>>> {
         loop {
             tokio::select! {
-                control = self.inbox.rx.recv() => match control {
+                control = self.inbox.recv() => match control {
                     None => return None,
                     Some(Control::Start(reply)) => return Some(reply),
                     Some(Control::Stop(reply)) => { let _ = reply.send(()); }
@@ -196,7 +213,7 @@ impl Driver {
     /// One started period: from `start` until the client is stopped again.
     async fn run_session(&mut self, start: oneshot::Sender<Result<(), Error>>) {
         self.set_state(ClientState::Connecting);
-        let attempt = establish(&self.credential, &self.transport, self.shared.options.connect_timeout);
+        let attempt = Box::pin(establish(&self.credential, &self.transport, self.shared.options.connect_timeout));
         let established = match self.inbox.guard(attempt).await {
             Err(Stopping) => {
                 let _ = start.send(Err(Error::Stopped { ack_id: None }));
@@ -256,22 +273,29 @@ impl Driver {
         tracing::info!(%connection_id, "connected");
         self.sequence.reset();
         self.service_goodbye = None;
-        self.shared.ack_ids.lock().unwrap_or_else(|e| e.into_inner()).new_connection();
-        *self.shared.connection.lock().unwrap_or_else(|e| e.into_inner()) = Some((connection_id.clone(), user_id.clone()));
+        {
+            let mut ids = lock(&self.shared.ack_ids);
+            ids.new_connection();
+            // Pending joins/leaves are resent with their ids: keep those ids out of reach.
+            self.pending.ids().for_each(|id| ids.reserve(id));
+        }
+        *lock(&self.shared.connection) = Some((connection_id.clone(), user_id.clone()));
         self.session = Some(Session { connection_id: connection_id.clone(), reconnection_token, url });
 
-        self.resend = self.pending.frames_ordered().into();
+        // Rejoins first, then the joins and leaves that were pending, in their order.
+        let resend = self.pending.frames_ordered();
         if self.shared.options.auto_rejoin_groups {
             let deadline = Instant::now() + self.shared.options.operation_timeout;
             for group in self.joined.clone() {
-                let ack_id = self.shared.ack_ids.lock().unwrap_or_else(|e| e.into_inner()).allocate();
+                let ack_id = lock(&self.shared.ack_ids).allocate();
                 let frame = encode(&Request::JoinGroup { group: group.clone(), ack_id: Some(ack_id) });
                 let waiter = Waiter::Rejoin { group: group.clone(), deadline };
                 if self.pending.insert(ack_id, frame.clone(), waiter, Some(GroupChange::Join(group))).is_ok() {
-                    self.resend.push_front(frame);
+                    self.resend.push_back(frame);
                 }
             }
         }
+        self.resend.extend(resend);
         self.events.push(Event::Connected { connection_id, user_id });
         ws
     }
@@ -280,19 +304,14 @@ impl Driver {
     /// Joins and leaves stay pending (they are safe to send again on a new connection); a
     /// publish may or may not have been executed, so it fails with `ConnectionLost`.
     fn lose_connection(&mut self, close_code: Option<u16>, reason: String) {
-        for (ack_id, pending) in self.pending.drain_ordered() {
-            match pending.waiter {
-                Waiter::Rejoin { .. } => {}
-                Waiter::Caller(reply) if pending.group_change.is_none() => {
-                    let _ = reply.send(AckOutcome::ConnectionLost);
-                }
-                waiter => {
-                    let _ = self.pending.insert(ack_id, pending.frame, waiter, pending.group_change);
-                }
+        self.resend.clear();
+        for lost in self.pending.remove_where(|p| !p.resendable_on_new_connection()) {
+            if let Waiter::Caller(reply) = lost.waiter {
+                let _ = reply.send(AckOutcome::ConnectionLost);
             }
         }
         let session = self.session.take();
-        *self.shared.connection.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *lock(&self.shared.connection) = None;
         let message = self.service_goodbye.take().unwrap_or(reason);
         self.events.push(Event::Disconnected {
             connection_id: session.map(|s| s.connection_id),
@@ -327,7 +346,7 @@ impl Driver {
                 tracing::warn!(attempts = attempt - 1, "recovery window ran out");
                 return Ok(None);
             }
-            let try_once = tokio::time::timeout(connect_timeout.min(left), transport::connect(&url, &self.transport));
+            let try_once = Box::pin(tokio::time::timeout(connect_timeout.min(left), transport::connect(&url, &self.transport)));
             match self.inbox.guard(try_once).await? {
                 Ok(Ok(ws)) => {
                     let elapsed = started.elapsed();
@@ -356,7 +375,7 @@ impl Driver {
         let mut retry = 0u32;
         loop {
             self.inbox.guard(self.events.lifecycle_room()).await?;
-            let attempt = establish(&self.credential, &self.transport, self.shared.options.connect_timeout);
+            let attempt = Box::pin(establish(&self.credential, &self.transport, self.shared.options.connect_timeout));
             match self.inbox.guard(attempt).await? {
                 Ok(established) => return Ok(Some(established)),
                 Err(error) => {
@@ -377,15 +396,15 @@ impl Driver {
     async fn finish_stop(&mut self, ws: Option<WsStream>) {
         self.set_state(ClientState::Stopping);
         if let Some(mut ws) = ws {
-            close_gracefully(&mut ws).await;
+            Box::pin(close_gracefully(&mut ws)).await;
         }
-        for (_, pending) in self.pending.drain_ordered() {
+        for pending in self.pending.remove_where(|_| true) {
             if let Waiter::Caller(reply) = pending.waiter {
                 let _ = reply.send(AckOutcome::Stopped);
             }
         }
         self.resend.clear();
-        while let Ok(op) = self.ops.try_recv() {
+        while let Some(op) = self.ops.try_recv() {
             fail_op(op, || AckOutcome::Stopped);
         }
         if let Some(session) = self.session.take() {
@@ -395,7 +414,7 @@ impl Driver {
                 close_code: Some(CloseCode::Normal.into()),
             });
         }
-        *self.shared.connection.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *lock(&self.shared.connection) = None;
         self.set_state(ClientState::Stopped);
         self.events.push(Event::Stopped);
         for waiter in self.inbox.stop_waiters.drain(..) {
@@ -406,7 +425,7 @@ impl Driver {
 }
 
 /// Answers an operation that will not be sent.
-fn fail_op(op: OpRequest, outcome: impl FnOnce() -> AckOutcome) {
+fn fail_op(op: Box<OpRequest>, outcome: impl FnOnce() -> AckOutcome) {
     if let Some(ack) = op.ack {
         let _ = ack.reply.send(outcome());
     }
@@ -429,7 +448,8 @@ fn is_permanent(error: &ConnectError) -> bool {
 }
 
 /// Opens a new connection: fresh URL from the credential, socket, then the `connected`
-/// message, all within `timeout`.
+/// message, all within `timeout`. Callers box this future: it is large and only lives
+/// while connecting, and keeping it inline would make every idle client's task carry it.
 async fn establish(credential: &Credential, transport: &TransportOptions, timeout: Duration) -> Result<Established, Error> {
     let work = async {
         let url = credential.client_access_url().await.map_err(Error::Credential)?;
@@ -478,4 +498,25 @@ async fn close_gracefully(ws: &mut WsStream) {
         }
     };
     let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An idle connected client costs its task's future plus buffers; keep the future small.
+    #[tokio::test]
+    async fn the_task_future_stays_small() {
+        let shared = Arc::new(Shared {
+            options: Default::default(),
+            mailbox: Default::default(),
+            state: Default::default(),
+            connection: Default::default(),
+            ack_ids: Default::default(),
+        });
+        let (_ops_tx, ops_rx) = crate::client::queue::op_queue(1);
+        let driver = Driver::new(shared, Credential::url("ws://unused"), ops_rx, EventQueue::new(1));
+        let size = std::mem::size_of_val(&driver.run());
+        assert!(size <= 2048, "the client task future grew to {size} bytes");
+    }
 }
