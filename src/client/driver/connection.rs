@@ -344,7 +344,7 @@ impl Driver {
                         self.inbox.exiting = true;
                         return Poll::Ready(ConnectionEnd::Stop);
                     }
-                    Poll::Ready(Some(op)) => match self.accept(op, state) {
+                    Poll::Ready(Some(op)) => match self.accept(*op, state) {
                         Some(frame) => frame,
                         None => continue,
                     },
@@ -369,8 +369,8 @@ impl Driver {
     }
 
     /// Takes an operation from the queue; its frame, unless nobody waits for it any more.
-    fn accept(&mut self, op: Box<OpRequest>, state: &mut Loop) -> Option<Utf8Bytes> {
-        let OpRequest { frame, ack, deadline } = *op;
+    fn accept(&mut self, op: OpRequest, state: &mut Loop) -> Option<Utf8Bytes> {
+        let OpRequest { frame, ack, deadline } = op;
         let Some(ack) = ack else {
             return (Instant::now() < deadline).then_some(frame);
         };

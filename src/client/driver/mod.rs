@@ -205,7 +205,7 @@ impl Driver {
                     Some(Control::Start(reply)) => return Some(reply),
                     Some(Control::Stop(reply)) => { let _ = reply.send(()); }
                 },
-                Some(op) = self.ops.recv() => fail_op(op, || AckOutcome::Stopped),
+                Some(op) = self.ops.recv() => fail_op(*op, || AckOutcome::Stopped),
             }
         }
     }
@@ -405,7 +405,7 @@ impl Driver {
         }
         self.resend.clear();
         while let Some(op) = self.ops.try_recv() {
-            fail_op(op, || AckOutcome::Stopped);
+            fail_op(*op, || AckOutcome::Stopped);
         }
         if let Some(session) = self.session.take() {
             self.events.push(Event::Disconnected {
@@ -425,7 +425,7 @@ impl Driver {
 }
 
 /// Answers an operation that will not be sent.
-fn fail_op(op: Box<OpRequest>, outcome: impl FnOnce() -> AckOutcome) {
+fn fail_op(op: OpRequest, outcome: impl FnOnce() -> AckOutcome) {
     if let Some(ack) = op.ack {
         let _ = ack.reply.send(outcome());
     }
