@@ -110,11 +110,12 @@ func (c *Client) run(ctx context.Context, what string, op C.int, name string, da
 		return Result{}, err
 	}
 	cfg := config(opts)
+	bounded := false // the library's timeout is ctx's deadline
 	if deadline, ok := ctx.Deadline(); ok && cfg.timeout == 0 {
 		// Let the deadline bound the operation inside the library too, so that an
 		// abandoned operation does not linger (and publish late) after it.
 		if left := time.Until(deadline); left < c.n.operationTimeout {
-			cfg.timeout = max(left, time.Millisecond)
+			cfg.timeout, bounded = max(left, time.Millisecond), true
 		}
 	}
 	p, err := c.startOp(what, op, name, data, cfg)
@@ -123,8 +124,9 @@ func (c *Client) run(ctx context.Context, what string, op C.int, name string, da
 	}
 	r, _, err := p.wait(ctx)
 	runtime.KeepAlive(c)
-	if errors.Is(err, ErrTimeout) && ctx.Err() != nil {
-		return Result{}, ctx.Err() // the library's timeout was ctx's deadline
+	if bounded && errors.Is(err, ErrTimeout) {
+		// The library's timer (set to the deadline, rounded up) may fire before ctx's own.
+		return Result{}, context.DeadlineExceeded
 	}
 	return r, err
 }
