@@ -5,10 +5,7 @@ package webpubsub
 */
 import "C"
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // Sentinel errors, one per failure kind of the C library. Every error this package returns
 // for a library failure wraps one of them, so test with errors.Is:
@@ -90,9 +87,8 @@ type SendMessageError struct {
 	kind    error
 }
 
-func (e *SendMessageError) Error() string {
-	return fmt.Sprintf("webpubsub: operation with ack id %d failed: %s", e.AckID, e.Message)
-}
+// Error returns the library's message, which names the ack id.
+func (e *SendMessageError) Error() string { return "webpubsub: " + e.Message }
 
 // Unwrap returns the sentinel (ErrServiceError, ErrTimeout, ...).
 func (e *SendMessageError) Unwrap() error { return e.kind }

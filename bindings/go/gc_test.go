@@ -105,15 +105,19 @@ func TestGCWhileCallbacksFire(t *testing.T) {
 	eventually(t, "every handle released", func() bool { return liveHandles.Load() == base })
 }
 
-// Clients dropped without Close are closed by the garbage collector: they disconnect and
-// their listeners are finalized, each exactly once.
+// Clients dropped without Close are closed by the garbage collector: by the binding's own
+// cleanup, or by Close called from a finalizer of the application's (here: of a holder
+// object, for every other client). Either way they disconnect and their listeners are
+// finalized, each exactly once.
 func TestUnreachableClientsAreClosedByGC(t *testing.T) {
 	settle(t)
 	hub := newHub(t)
 	const n = 10
+	type holder struct{ client *Client }
 	var listeners []*Listener
-	clients := make([]*Client, n)
-	for i := range clients {
+	var closedByFinalizer atomic.Int32
+	reachable := make([]any, n)
+	for i := range reachable {
 		c, err := NewClient(mintURL(t, hub, "u", allRoles...))
 		if err != nil {
 			t.Fatal(err)
@@ -127,12 +131,20 @@ func TestUnreachableClientsAreClosedByGC(t *testing.T) {
 		if err := c.Start(ctx(t)); err != nil {
 			t.Fatal(err)
 		}
-		clients[i] = c
+		reachable[i] = c
+		if i%2 == 1 {
+			h := &holder{c}
+			runtime.SetFinalizer(h, func(h *holder) {
+				h.client.Close()
+				closedByFinalizer.Add(1)
+			})
+			reachable[i] = h
+		}
 	}
 	if got := len(connections(t, hub)); got != n {
 		t.Fatalf("%d connections, want %d", got, n)
 	}
-	runtime.KeepAlive(clients) // the last use: from here on, the clients are unreachable
+	runtime.KeepAlive(reachable) // the last use: from here on, the clients are unreachable
 	eventually(t, "the clients to be collected", func() bool {
 		runtime.GC()
 		for _, l := range listeners {
@@ -148,6 +160,9 @@ func TestUnreachableClientsAreClosedByGC(t *testing.T) {
 		if l.finalized.Load() != 1 {
 			t.Fatalf("listener finalized %d times", l.finalized.Load())
 		}
+	}
+	if closedByFinalizer.Load() != n/2 {
+		t.Fatalf("%d clients closed by the holders' finalizers", closedByFinalizer.Load())
 	}
 	eventually(t, "the connections to close", func() bool { return len(connections(t, hub)) == 0 })
 }

@@ -261,3 +261,45 @@ func TestErrors(t *testing.T) {
 		t.Fatalf("join on a stopped client: %v", err)
 	}
 }
+
+// An ack lost with the connection: the service executed the send, the connection dropped
+// before the ack, and the client, after recovering, resends with the same ack id; the
+// service answers Duplicate, so the send succeeds as Duplicated and the group got the
+// message exactly once.
+func TestLostAckIsRetriedAsDuplicate(t *testing.T) {
+	t.Parallel()
+	hub := newHub(t)
+	c, id := started(t, hub, "u", WithRecoveryInterval(50*time.Millisecond))
+	got := record(t, c.OnGroupMessage)
+	if _, err := c.JoinGroup(ctx(t), "g"); err != nil {
+		t.Fatal(err)
+	}
+	control(t, http.MethodPost, "drop-before-next-ack?connectionId="+id, nil, "", nil)
+	r, err := c.SendToGroup(ctx(t), "g", Text("once"))
+	if err != nil || !r.Duplicated || r.AckID == 0 {
+		t.Fatalf("send whose ack was lost: %+v, %v", r, err)
+	}
+	if _, err := c.SendToGroup(ctx(t), "g", Text("after")); err != nil {
+		t.Fatal(err)
+	}
+	if ms := joinAll(texts(got.wait(t, 2))); ms != "once,after" {
+		t.Fatalf("messages %s", ms)
+	}
+}
+
+// Transient service errors are retried with the same ack id under the message retry
+// policy, invisibly to the caller.
+func TestTransientFailuresAreRetried(t *testing.T) {
+	c, _ := started(t, newHub(t), "u", WithMessageRetry(RetryPolicy{MaxRetries: 3, InitialDelay: 10 * time.Millisecond, MaxDelay: 50 * time.Millisecond, Mode: RetryFixed}))
+	control(t, http.MethodPost, "fail-acks?count=2", nil, "", nil) // any connection: not parallel
+	t.Cleanup(func() { control(t, http.MethodPost, "fail-acks?count=0", nil, "", nil) })
+	if _, err := c.JoinGroup(ctx(t), "g"); err != nil {
+		t.Fatalf("join with two failed attempts: %v", err)
+	}
+	control(t, http.MethodPost, "fail-acks?count=5", nil, "", nil)
+	_, err := c.JoinGroup(ctx(t), "h")
+	var sendErr *SendMessageError
+	if !errors.As(err, &sendErr) || sendErr.Name != "InternalServerError" {
+		t.Fatalf("join failing more often than the retries: %v", err)
+	}
+}
