@@ -83,8 +83,9 @@ func NewClient(url string, opts ...Option) (*Client, error) {
 // NewClientWithCredential creates a stopped client that asks credential for a fresh client
 // access URL (with a fresh token) on every start and every reconnect; a recovery reuses the
 // last URL. credential runs on a library thread, never concurrently with itself for one
-// client, and may block (e.g. on an HTTP request to the application server); an error
-// fails that connection attempt with ErrCredentialFailed.
+// client, and may block (e.g. on an HTTP request to the application server), but must not
+// wait for this client (Start, Stop, operations): the connection attempt waits for it. An
+// error (or a panic) fails that attempt with ErrCredentialFailed.
 func NewClientWithCredential(credential func() (string, error), opts ...Option) (*Client, error) {
 	if credential == nil {
 		return nil, goError(ErrInvalidArgument, "credential is nil")
