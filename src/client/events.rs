@@ -273,6 +273,16 @@ impl EventReceiver {
         open
     }
 
+    /// How many events are queued now.
+    pub fn len(&self) -> usize {
+        self.buffer.len() + self.queue.lock().items.len()
+    }
+
+    /// Whether no event is queued now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The next event; `None` when the client is gone and all events were received.
     pub async fn recv(&mut self) -> Option<Event> {
         poll_fn(|cx| self.poll_recv(cx)).await
