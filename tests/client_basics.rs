@@ -199,7 +199,14 @@ async fn oversize_messages_are_refused_locally() {
 async fn invalid_arguments_fail_before_sending() {
     let emulator = emulator().await;
     let (client, _events) = started(&emulator, "u").await;
-    for result in [client.join_group("").await, client.send_to_group("  ", "x").await, client.send_event("", "x").await] {
+    let null = || webpubsub_client::Data::Json(JsonText::parse("null").unwrap());
+    for result in [
+        client.join_group("").await,
+        client.send_to_group("  ", "x").await,
+        client.send_event("", "x").await,
+        client.send_to_group("g", null()).await,
+        client.send_event("e", null()).fire_and_forget(true).await,
+    ] {
         assert!(matches!(result, Err(Error::InvalidArgument(_))), "{result:?}");
     }
 }

@@ -168,6 +168,12 @@ impl OpKind {
         if name.len() > 1024 {
             return Err(Error::InvalidArgument(format!("the {what} name is longer than 1024 bytes")));
         }
+        if let OpKind::SendToGroup { data: Data::Json(json), .. } | OpKind::SendEvent { data: Data::Json(json), .. } = self {
+            if json.as_str().trim() == "null" {
+                // The service treats it as a malformed frame and drops the connection.
+                return Err(Error::InvalidArgument("JSON data must not be null".into()));
+            }
+        }
         Ok(())
     }
 

@@ -155,35 +155,28 @@ impl Mailbox {
         if self.finished.load(Ordering::SeqCst) {
             return true;
         }
-        loop {
-            let next = lock(&self.inbox).completions.pop_front();
-            match next {
-                Some(completion) => completion.fire(),
-                None => break,
-            }
-        }
         let mut receiver = lock(&self.receiver);
         let mut closed = receiver.is_none();
+        loop {
+            let next = lock(&self.inbox).completions.pop_front();
+            let Some(completion) = next else { break };
+            // A completion is posted after the events its operation caused were queued (a
+            // stop's `stopped`, for instance): deliver those first, so callbacks keep the
+            // order in which things happened.
+            if let Some(rx) = receiver.as_mut() {
+                let queued = rx.len();
+                closed |= deliver_events(self, rx, queued, scratch).closed;
+            }
+            completion.fire();
+        }
         if let Some(rx) = receiver.as_mut() {
-            let mut delivered = 0;
-            loop {
-                match rx.try_recv() {
-                    Ok(event) => {
-                        events::deliver(self, event, scratch);
-                        delivered += 1;
-                        if delivered == BATCH {
-                            // More may be queued: come back after the other mailboxes.
-                            drop(receiver);
-                            self.clone().schedule();
-                            return false;
-                        }
-                    }
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Closed) => {
-                        closed = true;
-                        break;
-                    }
-                }
+            let delivered = deliver_events(self, rx, BATCH, scratch);
+            closed |= delivered.closed;
+            if delivered.count == BATCH {
+                // More may be queued: come back after the other mailboxes.
+                drop(receiver);
+                self.clone().schedule();
+                return false;
             }
         }
         if !(closed || self.detached.load(Ordering::SeqCst)) {
@@ -209,6 +202,29 @@ impl Mailbox {
         drop(me);
         true
     }
+}
+
+/// What [`deliver_events`] did.
+struct Delivered {
+    count: usize,
+    /// The client's task ended: no event will come any more.
+    closed: bool,
+}
+
+/// Delivers up to `max` queued events of `mailbox` to its listeners.
+fn deliver_events(mailbox: &Mailbox, rx: &mut EventReceiver, max: usize, scratch: &mut Scratch) -> Delivered {
+    let mut count = 0;
+    while count < max {
+        match rx.try_recv() {
+            Ok(event) => {
+                events::deliver(mailbox, event, scratch);
+                count += 1;
+            }
+            Err(TryRecvError::Empty) => break,
+            Err(TryRecvError::Closed) => return Delivered { count, closed: true },
+        }
+    }
+    Delivered { count, closed: false }
 }
 
 impl Drop for Mailbox {

@@ -221,14 +221,15 @@ impl Driver {
             }
             Ok(Err(error)) => {
                 tracing::warn!(%error, "start failed");
-                let _ = start.send(Err(error));
                 self.set_state(ClientState::Stopped);
+                let _ = start.send(Err(error));
                 return;
             }
             Ok(Ok(established)) => established,
         };
-        let _ = start.send(Ok(()));
+        // State and `connected` event first: whoever `start` wakes sees them.
         let mut ws = self.begin_connection(established);
+        let _ = start.send(Ok(()));
         loop {
             self.set_state(ClientState::Connected);
             let (close_code, reason) = match self.run_connection(&mut ws).await {
@@ -296,6 +297,7 @@ impl Driver {
             }
         }
         self.resend.extend(resend);
+        self.set_state(ClientState::Connected);
         self.events.push(Event::Connected { connection_id, user_id });
         ws
     }
