@@ -28,11 +28,4 @@ inline std::string start(webpubsub::Client& client) {
     return connected->items().front().connection_id;
 }
 
-/// Whether the state reads Connected within a moment. wps_client_start returns (and the
-/// Connected event fires) just before the core publishes the Connected state, so a check
-/// right after start() can still read Connecting (reported as a core bug).
-inline bool connected_soon(const webpubsub::Client& client) {
-    return eventually([&] { return client.state() == webpubsub::State::Connected; }, 2s);
-}
-
 }  // namespace support
