@@ -8,7 +8,8 @@
 #   cpp_http_get URL          a GET with bash's /dev/tcp (no curl needed); prints the body
 
 CPP_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
-CPP_TARGET_DIR="${CARGO_TARGET_DIR:-$CPP_REPO_ROOT/target}"
+CPP_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+case $CPP_TARGET_DIR in /*) ;; *) CPP_TARGET_DIR="$CPP_REPO_ROOT/$CPP_TARGET_DIR" ;; esac  # cargo runs in the repo root
 CPP_BUILD_DIR="$CPP_REPO_ROOT/build/cpp"
 
 cpp_build_native() {
