@@ -156,3 +156,8 @@ TEST(Runtime, LogHandlerReceivesRecordsUntilRemoved) {
     set_log_handler(nullptr);
     EXPECT_TRUE(support::eventually([&] { return destroyed.count() == 1; }));
 }
+
+TEST(Runtime, ConfiguringARunningRuntimeIsRefused) {
+    Client client(support::test_options(support::Emulator::get().client_url(support::unique_hub())));  // runtime up
+    EXPECT_EQ(code_of([] { configure_runtime(2, 2); }), ErrorCode::IllegalState);
+}
