@@ -145,7 +145,7 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
             let list: Vec<Value> = s
                 .events()
                 .iter()
-                .filter(|e| hub.map_or(true, |h| h.eq_ignore_ascii_case(&e.hub)))
+                .filter(|e| hub.is_none_or(|h| h.eq_ignore_ascii_case(&e.hub)))
                 .map(event_json)
                 .collect();
             ok(Value::Array(list))

@@ -21,7 +21,7 @@ pub enum InjectError {
 impl Shared {
     /// Every connection of the hub named `hub` (case-insensitive), or of all hubs.
     fn conns_of<'a>(&self, hub: Option<&'a str>) -> impl Iterator<Item = std::sync::Arc<crate::state::Conn>> + 'a {
-        self.hubs().into_iter().filter(move |h| hub.map_or(true, |n| n.eq_ignore_ascii_case(&h.name))).flat_map(|h| h.all())
+        self.hubs().into_iter().filter(move |h| hub.is_none_or(|n| n.eq_ignore_ascii_case(&h.name))).flat_map(|h| h.all())
     }
 
     pub fn connection_infos(&self, hub: Option<&str>) -> Vec<ConnectionInfo> {
