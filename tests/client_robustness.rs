@@ -62,7 +62,7 @@ async fn a_slow_consumer_is_signalled_and_loses_nothing() {
     while texts.last().map(String::as_str) != Some("end") {
         match tokio::time::timeout(WAIT, events.recv()).await.unwrap().unwrap() {
             Event::SlowConsumer { queued } => {
-                assert!(queued >= 16);
+                assert!((16..=20).contains(&queued), "the queue holds at most its capacity: {queued}");
                 slow_signals += 1;
             }
             event => texts.extend(text_of(&event)),

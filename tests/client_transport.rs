@@ -103,8 +103,10 @@ async fn custom_headers_and_user_agent_go_on_the_upgrade_request() {
 
 #[tokio::test]
 async fn service_websocket_pings_keep_an_idle_connection_alive() {
-    let mut config = webpubsub_emulator::EmulatorConfig::default();
-    config.ws_ping_interval = Some(Duration::from_millis(100));
+    let config = webpubsub_emulator::EmulatorConfig {
+        ws_ping_interval: Some(Duration::from_millis(100)),
+        ..Default::default()
+    };
     let emulator = webpubsub_emulator::Emulator::start(config).await.unwrap();
     let mut options = fast_options();
     // No pings of our own: only the service's WebSocket pings reach the client.

@@ -274,6 +274,7 @@ async fn write_loop(shared: &Shared, conn: &Conn, sink: &mut SplitSink<Ws, Messa
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let mut due: Option<Instant> = None;
+        let mut relieved = false;
         {
             let mut st = conn.lock();
             if !st.paused && !st.blackholed {
@@ -296,8 +297,13 @@ async fn write_loop(shared: &Shared, conn: &Conn, sink: &mut SplitSink<Ws, Messa
                 }
                 st.out.trim();
                 let pending = if conn.reliable { st.out.unacked } else { st.out.unwritten() };
-                conn.pressure.store(pending, Ordering::Relaxed);
+                relieved = pending < conn.pressure.swap(pending, Ordering::Relaxed);
             }
+        }
+        if relieved {
+            // Written (non-reliable) or trimmed (acked data that waited behind an unwritten
+            // frame): publishers held back by this connection may go on.
+            conn.space.notify_waiters();
         }
         if batch.is_empty() {
             tokio::select! {
@@ -310,9 +316,6 @@ async fn write_loop(shared: &Shared, conn: &Conn, sink: &mut SplitSink<Ws, Messa
                 _ = tokio::time::sleep_until(due.map(tokio::time::Instant::from_std).unwrap_or_else(tokio::time::Instant::now)), if due.is_some() => {}
             }
             continue;
-        }
-        if !conn.reliable {
-            conn.space.notify_waiters();
         }
         for item in batch.drain(..) {
             let r = match item {

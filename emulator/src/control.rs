@@ -64,12 +64,16 @@ pub fn event_json(e: &RecordedEvent) -> Value {
 }
 
 pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp {
+    route(shared, req).await.unwrap_or_else(|refusal| refusal)
+}
+
+async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp> {
     let segs = http::segments(req.uri().path());
     let segs: Vec<&str> = segs.iter().skip(1).map(String::as_str).collect();
     let q = Query::parse(req.uri().query());
     let m = req.method().clone();
     let s = &shared;
-    match (&m, segs.as_slice()) {
+    Ok(match (&m, segs.as_slice()) {
         (&Method::GET, ["info"]) => {
             let host = req.headers().get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
             ok(json!({"endpoint": format!("http://{host}"),
@@ -80,37 +84,27 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp 
             Some((_, c)) => ok(serde_json::to_value(c.info()).expect("serialisable")),
             None => no_conn(id),
         },
-        (&Method::POST, ["connections", id, "drop"]) => match reset_mode(&q) {
-            Ok(reset) => found(s.drop_connection(id, reset), id, json!({"dropped": true})),
-            Err(r) => r,
-        },
-        (&Method::POST, ["drop-all"]) => match reset_mode(&q) {
-            Ok(reset) => ok(json!({"dropped": s.drop_all(q.get("hub"), reset)})),
-            Err(r) => r,
-        },
+        (&Method::POST, ["connections", id, "drop"]) => found(s.drop_connection(id, reset_mode(&q)?), id, json!({"dropped": true})),
+        (&Method::POST, ["drop-all"]) => ok(json!({"dropped": s.drop_all(q.get("hub"), reset_mode(&q)?)})),
         (&Method::POST, ["connections", id, "close"]) => {
             let code = match q.get("code").map(str::parse::<u16>) {
                 None => 1000,
                 Some(Ok(c)) if (1000..=4999).contains(&c) => c,
-                _ => return bad("code must be a close code 1000-4999"),
+                _ => return Err(bad("code must be a close code 1000-4999")),
             };
             let reason = q.get("reason").unwrap_or("Closed by the emulator control API.");
             found(s.close_connection(id, code, reason), id, json!({"closed": true}))
         }
-        (&Method::POST, ["refuse-recoveries"]) => match count(&q) {
-            Ok(n) => {
-                s.refuse_recoveries(n);
-                ok(json!({"refuseRecoveries": n}))
-            }
-            Err(r) => r,
-        },
-        (&Method::POST, ["fail-acks"]) => match count(&q) {
-            Ok(n) => {
-                s.fail_acks(n);
-                ok(json!({"failAcks": n}))
-            }
-            Err(r) => r,
-        },
+        (&Method::POST, ["refuse-recoveries"]) => {
+            let n = count(&q)?;
+            s.refuse_recoveries(n);
+            ok(json!({"refuseRecoveries": n}))
+        }
+        (&Method::POST, ["fail-acks"]) => {
+            let n = count(&q)?;
+            s.fail_acks(n);
+            ok(json!({"failAcks": n}))
+        }
         (&Method::POST, ["drop-before-next-ack"]) => {
             let id = q.get("connectionId");
             found(s.drop_before_next_ack(id), id.unwrap_or(""), json!({"armed": true}))
@@ -131,11 +125,8 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp 
         }
         (&Method::POST, ["hubs", hub, "server-message"]) => {
             let (hub, id) = (hub.to_string(), q.get("connectionId").map(str::to_string));
-            let p = match read_payload(req).await {
-                Ok(p) => p,
-                Err(r) => return r,
-            };
-            match s.inject_server_message(&hub, id.as_deref(), p.data_type, &p.to_body()) {
+            let p = read_payload(req).await?;
+            match s.inject_server_payload(&hub, id.as_deref(), &p) {
                 Ok(n) => ok(json!({"delivered": n})),
                 Err(crate::InjectError::NoSuchConnection(id, _)) => no_conn(&id),
                 Err(e) => bad(e.to_string()),
@@ -143,11 +134,8 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp 
         }
         (&Method::POST, ["hubs", hub, "groups", group, "message"]) => {
             let (hub, group) = (hub.to_string(), group.to_string());
-            let p = match read_payload(req).await {
-                Ok(p) => p,
-                Err(r) => return r,
-            };
-            match s.inject_group_message(&hub, &group, p.data_type, &p.to_body()) {
+            let p = read_payload(req).await?;
+            match s.inject_group_payload(&hub, &group, &p) {
                 Ok(n) => ok(json!({"delivered": n})),
                 Err(e) => bad(e.to_string()),
             }
@@ -157,7 +145,7 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp 
             let list: Vec<Value> = s
                 .events()
                 .iter()
-                .filter(|e| hub.map_or(true, |h| h.eq_ignore_ascii_case(&e.hub)))
+                .filter(|e| hub.is_none_or(|h| h.eq_ignore_ascii_case(&e.hub)))
                 .map(event_json)
                 .collect();
             ok(Value::Array(list))
@@ -177,12 +165,12 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp 
         },
         (&Method::GET, ["client-access-url"]) => {
             let Some(hub) = q.get("hub").filter(|h| http::valid_hub(h)) else {
-                return bad("hub is required and must be a valid hub name");
+                return Err(bad("hub is required and must be a valid hub name"));
             };
             let minutes = match q.get("minutes").map(str::parse::<i64>) {
                 None => 60,
                 Some(Ok(n)) if n >= 1 => n,
-                _ => return bad("minutes must be an integer >= 1"),
+                _ => return Err(bad("minutes must be an integer >= 1")),
             };
             let host = req.headers().get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
             let claims = auth::client_claims(
@@ -197,5 +185,5 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp 
             ok(json!({"baseUrl": base, "token": token, "url": format!("{base}?access_token={token}")}))
         }
         _ => http::error(StatusCode::NOT_FOUND, "NotFound", format!("no control endpoint {m} {}", req.uri().path())),
-    }
+    })
 }

@@ -12,7 +12,7 @@ use crate::protocol;
 use crate::roles::Permissions;
 use crate::state::{AckHistory, Conn, ConnState, Faults, Outbox, Shared};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, AUTHORIZATION, CONNECTION, HOST, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL, UPGRADE};
+use hyper::header::{HeaderValue, CONNECTION, HOST, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL, UPGRADE};
 use hyper::{Request, Response, StatusCode};
 use rand::RngCore;
 use std::os::fd::RawFd;
@@ -137,10 +137,7 @@ fn new_connection(
     let unauthorized = |e: auth::TokenError| http::text(StatusCode::UNAUTHORIZED, format!("401 Unauthorized: {e}"));
     let token = match query.get("access_token").filter(|t| !t.is_empty()) {
         Some(t) => t.to_string(),
-        None => match req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-            Some(h) if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") => h[7..].trim().to_string(),
-            _ => return Err(unauthorized(auth::TokenError::Missing)),
-        },
+        None => http::bearer_token(req.headers()).ok_or_else(|| unauthorized(auth::TokenError::Missing))?.to_string(),
     };
     let claims = auth::verify(&token, &shared.config.access_key).map_err(unauthorized)?;
     let aud = claims.get("aud").and_then(|v| v.as_str()).ok_or_else(|| unauthorized(auth::TokenError::NoAudience))?;
@@ -172,7 +169,7 @@ fn new_connection(
 pub(crate) fn new_conn(hub: &str, user_id: Option<String>, reliable: bool, subprotocol: &'static str, perms: Permissions) -> Arc<Conn> {
     let id: Arc<str> = random_hex(16).into();
     let token = reliable.then(|| random_hex(24));
-    let mut out = Outbox::new_pub();
+    let mut out = Outbox::new();
     out.entries.push_back(crate::state::Entry {
         seq: 0,
         frame: crate::state::OutFrame::Text(protocol::connected(&id, user_id.as_deref(), token.as_deref())),

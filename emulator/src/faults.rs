@@ -19,12 +19,14 @@ pub enum InjectError {
 }
 
 impl Shared {
+    /// Every connection of the hub named `hub` (case-insensitive), or of all hubs.
+    fn conns_of<'a>(&self, hub: Option<&'a str>) -> impl Iterator<Item = std::sync::Arc<crate::state::Conn>> + 'a {
+        self.hubs().into_iter().filter(move |h| hub.is_none_or(|n| n.eq_ignore_ascii_case(&h.name))).flat_map(|h| h.all())
+    }
+
     pub fn connection_infos(&self, hub: Option<&str>) -> Vec<ConnectionInfo> {
         let mut out: Vec<ConnectionInfo> = self
-            .hubs()
-            .iter()
-            .filter(|h| hub.map_or(true, |n| n.eq_ignore_ascii_case(&h.name)))
-            .flat_map(|h| h.all())
+            .conns_of(hub)
             .map(|c| c.info())
             .collect();
         out.sort_by(|a, b| (&a.hub, &a.connection_id).cmp(&(&b.hub, &b.connection_id)));
@@ -38,12 +40,7 @@ impl Shared {
     }
 
     pub fn drop_all(&self, hub: Option<&str>, reset: bool) -> usize {
-        self.hubs()
-            .iter()
-            .filter(|h| hub.map_or(true, |n| n.eq_ignore_ascii_case(&h.name)))
-            .flat_map(|h| h.all())
-            .filter(|c| c.kill(Kill::Drop { reset }))
-            .count()
+        self.conns_of(hub).filter(|c| c.kill(Kill::Drop { reset })).count()
     }
 
     /// Sends `disconnected` and closes with `code`. Code 1008 also ends the logical connection;
@@ -119,6 +116,10 @@ impl Shared {
     /// Returns how many connections it was queued for.
     pub fn inject_server_message(&self, hub: &str, id: Option<&str>, data_type: DataType, data: &[u8]) -> Result<usize, InjectError> {
         let p = Payload::from_body(data_type, data).map_err(InjectError::InvalidData)?;
+        self.inject_server_payload(hub, id, &p)
+    }
+
+    pub fn inject_server_payload(&self, hub: &str, id: Option<&str>, p: &Payload) -> Result<usize, InjectError> {
         let df = DataFrame::server(p.data_type, &p.json);
         let h = self.hub(hub);
         let d = match id {
@@ -131,10 +132,14 @@ impl Shared {
 
     /// A group message as the service would send it for a REST group send (`fromUserId` null).
     pub fn inject_group_message(&self, hub: &str, group: &str, data_type: DataType, data: &[u8]) -> Result<usize, InjectError> {
+        let p = Payload::from_body(data_type, data).map_err(InjectError::InvalidData)?;
+        self.inject_group_payload(hub, group, &p)
+    }
+
+    pub fn inject_group_payload(&self, hub: &str, group: &str, p: &Payload) -> Result<usize, InjectError> {
         if !crate::protocol::valid_group(group) {
             return Err(InjectError::InvalidGroup(group.into()));
         }
-        let p = Payload::from_body(data_type, data).map_err(InjectError::InvalidData)?;
         let df = DataFrame::group(group, None, p.data_type, &p.json);
         let h = self.hub(hub);
         let d = h.send_to_group(group, &df, None, &[], &self.config);

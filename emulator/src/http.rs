@@ -91,6 +91,13 @@ pub fn valid_hub(hub: &str) -> bool {
         && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'`' | b',' | b'.' | b'[' | b']'))
 }
 
+/// The token of an `Authorization: Bearer <token>` header, if there is one.
+pub fn bearer_token(headers: &hyper::HeaderMap) -> Option<&str> {
+    let h = headers.get(hyper::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = h.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
 /// Truncates a close reason to the 123 bytes a close frame allows.
 pub fn close_reason(reason: &str) -> String {
     let mut end = reason.len().min(123);

@@ -15,7 +15,7 @@ use crate::state::{Delivery, Hub, Shared};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
+use hyper::header::{CONTENT_TYPE, HOST};
 use hyper::{Method, Request, StatusCode};
 use std::sync::Arc;
 
@@ -41,10 +41,7 @@ fn not_supported(what: &str) -> Resp {
 /// Checks the Bearer token of a REST request.
 fn authorize(shared: &Shared, req: &Request<Incoming>) -> Result<(), Resp> {
     let unauthorized = |m: String| http::error(StatusCode::UNAUTHORIZED, "Error.Unauthorized", m);
-    let token = match req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        Some(h) if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") => h[7..].trim(),
-        _ => return Err(unauthorized("missing Authorization: Bearer <token> header".into())),
-    };
+    let token = http::bearer_token(req.headers()).ok_or_else(|| unauthorized("missing Authorization: Bearer <token> header".into()))?;
     let claims = auth::verify(token, &shared.config.access_key).map_err(|e| unauthorized(e.to_string()))?;
     let aud = claims.get("aud").and_then(|v| v.as_str()).ok_or_else(|| unauthorized("the token has no aud claim".into()))?;
     let host = req.headers().get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -64,30 +61,42 @@ fn authorize(shared: &Shared, req: &Request<Incoming>) -> Result<(), Resp> {
 
 /// Handles `/api/...`.
 pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp {
+    route(shared, req).await.unwrap_or_else(|refusal| refusal)
+}
+
+/// Ends `conns` (all but `excluded`) with `disconnected` carrying `reason` and a 1000 close.
+fn close_conns(shared: &Shared, hub: &Hub, conns: Vec<Arc<crate::state::Conn>>, excluded: &[String], reason: &str) -> Resp {
+    for c in conns {
+        if !excluded.iter().any(|e| **e == *c.id) {
+            shared.end_conn(hub, &c, Some((1000, reason)));
+        }
+    }
+    http::empty(StatusCode::NO_CONTENT)
+}
+
+async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp> {
     let segs = http::segments(req.uri().path());
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let method = req.method().clone();
     if segs == ["api", "health"] && (method == Method::HEAD || method == Method::GET) {
-        return http::empty(StatusCode::OK);
+        return Ok(http::empty(StatusCode::OK));
     }
-    if let Err(r) = authorize(&shared, &req) {
-        return r;
-    }
+    authorize(&shared, &req)?;
     let ["api", "hubs", hub_name, rest @ ..] = segs.as_slice() else {
-        return not_found("Error.NotFound", format!("no such API: {} {}", method, req.uri().path()));
+        return Err(not_found("Error.NotFound", format!("no such API: {} {}", method, req.uri().path())));
     };
     if !http::valid_hub(hub_name) {
-        return bad_request(format!("invalid hub name {hub_name:?}"));
+        return Err(bad_request(format!("invalid hub name {hub_name:?}")));
     }
     let query = Query::parse(req.uri().query());
     if query.has("filter") {
-        return not_supported("The OData `filter` parameter");
+        return Err(not_supported("The OData `filter` parameter"));
     }
     if let Some(ttl) = query.get("messageTtlSeconds") {
         // Accepted and ignored: the emulator delivers immediately and never expires messages.
         match ttl.parse::<u32>() {
             Ok(0..=300) => {}
-            _ => return bad_request(format!("messageTtlSeconds must be an integer 0-300, got {ttl:?}")),
+            _ => return Err(bad_request(format!("messageTtlSeconds must be an integer 0-300, got {ttl:?}"))),
         }
     }
     let hub = shared.hub(hub_name);
@@ -102,36 +111,23 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp {
     // Group and user names from the path are validated where they are used.
     for (i, s) in rest.iter().enumerate() {
         if i > 0 && rest[i - 1] == "groups" && !protocol::valid_group(s) {
-            return bad_request(format!("invalid group name {s:?}"));
+            return Err(bad_request(format!("invalid group name {s:?}")));
         }
     }
 
-    match (m, rest.as_slice()) {
+    Ok(match (m, rest.as_slice()) {
         (&Method::POST, [":send"]) => {
-            let payload = match read_payload(req).await {
-                Ok(p) => p,
-                Err(r) => return r,
-            };
+            let payload = read_payload(req).await?;
             let df = DataFrame::server(payload.data_type, &payload.json);
             finish_send(&shared, &hub, hub.send_to_all(&df, &excluded, cfg))
         }
-        (&Method::POST, [":closeConnections"]) => {
-            for c in hub.all() {
-                if !excluded.iter().any(|e| **e == *c.id) {
-                    shared.end_conn(&hub, &c, Some((1000, reason)));
-                }
-            }
-            http::empty(StatusCode::NO_CONTENT)
-        }
+        (&Method::POST, [":closeConnections"]) => close_conns(&shared, &hub, hub.all(), &excluded, reason),
         (&Method::POST, [":generateToken"]) => generate_token(&shared, &req, &query, hub_name),
         (&Method::POST, [":addToGroups"]) | (&Method::POST, [":removeFromGroups"]) => {
             not_supported("Adding or removing connections by filter (:addToGroups / :removeFromGroups)")
         }
         (&Method::POST, ["connections", id, ":send"]) => {
-            let payload = match read_payload(req).await {
-                Ok(p) => p,
-                Err(r) => return r,
-            };
+            let payload = read_payload(req).await?;
             let df = DataFrame::server(payload.data_type, &payload.json);
             // 202 also when the connection does not exist, like the service.
             let d = hub.send_to_conn(id, &df, cfg).unwrap_or_default();
@@ -151,21 +147,11 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp {
             http::empty(StatusCode::NO_CONTENT)
         }
         (&Method::POST, ["users", user, ":send"]) => {
-            let payload = match read_payload(req).await {
-                Ok(p) => p,
-                Err(r) => return r,
-            };
+            let payload = read_payload(req).await?;
             let df = DataFrame::server(payload.data_type, &payload.json);
             finish_send(&shared, &hub, hub.send_to_user(user, &df, cfg))
         }
-        (&Method::POST, ["users", user, ":closeConnections"]) => {
-            for c in hub.user_conns(user) {
-                if !excluded.iter().any(|e| **e == *c.id) {
-                    shared.end_conn(&hub, &c, Some((1000, reason)));
-                }
-            }
-            http::empty(StatusCode::NO_CONTENT)
-        }
+        (&Method::POST, ["users", user, ":closeConnections"]) => close_conns(&shared, &hub, hub.user_conns(user), &excluded, reason),
         (&Method::HEAD, ["users", user]) | (&Method::GET, ["users", user]) => exists(!hub.user_conns(user).is_empty(), "Warning.User.NotExisted"),
         (&Method::PUT, ["users", user, "groups", group]) => {
             hub.add_user_to_group(user, group);
@@ -180,21 +166,11 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp {
             http::empty(StatusCode::NO_CONTENT)
         }
         (&Method::POST, ["groups", group, ":send"]) => {
-            let payload = match read_payload(req).await {
-                Ok(p) => p,
-                Err(r) => return r,
-            };
+            let payload = read_payload(req).await?;
             let df = DataFrame::group(group, None, payload.data_type, &payload.json);
             finish_send(&shared, &hub, hub.send_to_group(group, &df, None, &excluded, cfg))
         }
-        (&Method::POST, ["groups", group, ":closeConnections"]) => {
-            for c in hub.group_conns(group) {
-                if !excluded.iter().any(|e| **e == *c.id) {
-                    shared.end_conn(&hub, &c, Some((1000, reason)));
-                }
-            }
-            http::empty(StatusCode::NO_CONTENT)
-        }
+        (&Method::POST, ["groups", group, ":closeConnections"]) => close_conns(&shared, &hub, hub.group_conns(group), &excluded, reason),
         (&Method::HEAD, ["groups", group]) | (&Method::GET, ["groups", group]) => exists(hub.group_exists(group), "Warning.Group.NotExisted"),
         (&Method::GET, ["groups", group, "connections"]) => list_group(&hub, group, &query),
         (&Method::PUT, ["groups", group, "connections", id]) => match hub.get(id) {
@@ -212,12 +188,12 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp {
         }
         (_, ["permissions", perm, "connections", id]) => {
             let Some(perm) = Permission::parse(perm) else {
-                return bad_request(format!("unknown permission {perm:?}: expected sendToGroup or joinLeaveGroup"));
+                return Err(bad_request(format!("unknown permission {perm:?}: expected sendToGroup or joinLeaveGroup")));
             };
             let target = query.get("targetName").map(str::to_string);
             if let Some(t) = &target {
                 if !protocol::valid_group(t) {
-                    return bad_request(format!("invalid targetName {t:?}"));
+                    return Err(bad_request(format!("invalid targetName {t:?}")));
                 }
             }
             let conn = hub.get(id);
@@ -243,7 +219,7 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp {
             }
         }
         _ => not_found("Error.NotFound", format!("no such API: {} {}", method, req_path(&rest, hub_name))),
-    }
+    })
 }
 
 fn req_path(rest: &[&str], hub: &str) -> String {

@@ -51,7 +51,7 @@ pub(crate) struct Outbox {
 }
 
 impl Outbox {
-    pub fn new_pub() -> Self {
+    pub fn new() -> Self {
         Self { entries: VecDeque::new(), cursor: 0, next_seq: 1, acked: 0, unacked: 0, unacked_bytes: 0 }
     }
 
@@ -88,6 +88,14 @@ fn frame_len(f: &OutFrame) -> usize {
         OutFrame::Text(b) | OutFrame::Raw(b) => b.len(),
         OutFrame::Close { .. } => 0,
     }
+}
+
+/// `disconnected` with `reason`, then a close frame: how the service closes a connection.
+fn closing_entries(code: u16, reason: &str) -> [Entry; 2] {
+    [
+        Entry { seq: 0, frame: OutFrame::Text(protocol::disconnected(reason)), at: None },
+        Entry { seq: 0, frame: OutFrame::Close { code, reason: reason.to_string() }, at: None },
+    ]
 }
 
 /// Commands a transport obeys immediately, ahead of anything queued.
@@ -257,8 +265,7 @@ impl Conn {
         st.out.unacked = 0;
         st.out.unacked_bytes = 0;
         if let (Some((code, reason)), true) = (close, st.transport.is_some()) {
-            st.out.entries.push_back(Entry { seq: 0, frame: OutFrame::Text(protocol::disconnected(reason)), at: None });
-            st.out.entries.push_back(Entry { seq: 0, frame: OutFrame::Close { code, reason: reason.to_string() }, at: None });
+            st.out.entries.extend(closing_entries(code, reason));
         } else if let Some(t) = &st.transport {
             let _ = t.kill.send(Kill::Drop { reset: false });
         }
@@ -280,11 +287,7 @@ impl Conn {
         // Close ahead of queued traffic, as a service instance going away would; queued data
         // stays in the replay buffer.
         let cursor = st.out.cursor;
-        let close = [
-            Entry { seq: 0, frame: OutFrame::Text(protocol::disconnected(reason)), at: None },
-            Entry { seq: 0, frame: OutFrame::Close { code, reason: reason.to_string() }, at: None },
-        ];
-        for (i, e) in close.into_iter().enumerate() {
+        for (i, e) in closing_entries(code, reason).into_iter().enumerate() {
             st.out.entries.insert(cursor + i, e);
         }
         st.paused = false;

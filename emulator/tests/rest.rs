@@ -210,3 +210,21 @@ async fn generate_token_yields_a_working_client_token() {
     assert_eq!(rest(&emu, "POST", &format!("/api/hubs/h/:generateToken?{V}&minutesToExpire=0"), None, b"").await.status, 400);
     assert_eq!(rest(&emu, "POST", &format!("/api/hubs/h/:generateToken?{V}&clientType=MQTT"), None, b"").await.status, 501);
 }
+
+#[tokio::test]
+async fn list_group_connections_pages() {
+    let emu = emulator().await;
+    let mut ids = Vec::new();
+    for u in ["a", "b", "c"] {
+        ids.push(Client::reliable(&emu, "h", TokenOptions::user(u).group("g")).await.connection_id);
+    }
+    ids.sort();
+    let first = rest(&emu, "GET", &format!("/api/hubs/h/groups/g/connections?{V}&maxpagesize=2"), None, b"").await.json();
+    let page: Vec<&str> = first["value"].as_array().unwrap().iter().map(|v| v["connectionId"].as_str().unwrap()).collect();
+    assert_eq!(page, vec![ids[0].as_str(), ids[1].as_str()]);
+    let next = first["nextLink"].as_str().unwrap();
+    let second = rest(&emu, "GET", &format!("{next}&{V}"), None, b"").await.json();
+    assert_eq!(second["value"][0]["connectionId"], ids[2].as_str());
+    assert!(second["nextLink"].is_null());
+    assert_eq!(rest(&emu, "GET", &format!("/api/hubs/h/groups/g/connections?{V}&maxpagesize=0"), None, b"").await.status, 400);
+}

@@ -104,6 +104,9 @@ const LIFECYCLE_HEADROOM: usize = 64;
 
 struct QueueState {
     items: VecDeque<Event>,
+    /// Events moved into the receiver's own buffer by its last refill. They still count
+    /// against the capacity until the receiver refills again (its buffer is empty then).
+    lent: usize,
     /// The driver is gone: after the queue drains, `recv` returns `None`.
     closed: bool,
     /// The receiver is gone: events are discarded.
@@ -127,6 +130,7 @@ impl EventQueue {
         Arc::new(EventQueue {
             state: Mutex::new(QueueState {
                 items: VecDeque::new(),
+                lent: 0,
                 closed: false,
                 receiver_dropped: false,
                 paused: false,
@@ -150,13 +154,14 @@ impl EventQueue {
         if state.receiver_dropped {
             return Poll::Ready(usize::MAX);
         }
-        if state.items.len() < self.capacity {
-            return Poll::Ready(self.capacity - state.items.len());
+        let held = state.items.len() + state.lent;
+        if held < self.capacity {
+            return Poll::Ready(self.capacity - held);
         }
         state.producer_waker = Some(cx.waker().clone());
         if !state.paused {
             state.paused = true;
-            let queued = state.items.len();
+            let queued = held;
             tracing::warn!(queued, "event consumer is slow: pausing reads until it catches up");
             self.append(state, std::iter::once(Event::SlowConsumer { queued }));
         }
@@ -167,7 +172,7 @@ impl EventQueue {
     pub(crate) async fn lifecycle_room(&self) {
         poll_fn(|cx| {
             let mut state = self.lock();
-            if state.receiver_dropped || state.items.len() < self.capacity + LIFECYCLE_HEADROOM {
+            if state.receiver_dropped || state.items.len() + state.lent < self.capacity + LIFECYCLE_HEADROOM {
                 Poll::Ready(())
             } else {
                 state.producer_waker = Some(cx.waker().clone());
@@ -224,13 +229,16 @@ impl EventQueue {
     }
 
     /// Removes up to `max` events into `out`; `false` once the queue is closed and empty.
-    fn take(&self, state: &mut QueueState, out: &mut Vec<Event>, max: usize) -> bool {
+    /// Moves up to `max` events into the receiver's (empty) buffer `out`; `false` once the
+    /// queue is closed and empty.
+    fn take(&self, state: &mut QueueState, out: &mut VecDeque<Event>, max: usize) -> bool {
         let n = state.items.len().min(max);
         out.extend(state.items.drain(..n));
-        if n > 0 && state.items.len() < self.capacity / 2 + 1 {
+        let freed = std::mem::replace(&mut state.lent, n);
+        if state.items.len() + n < self.capacity / 2 + 1 {
             state.paused = false;
         }
-        if n > 0 {
+        if freed > 0 || n > 0 {
             if let Some(waker) = state.producer_waker.take() {
                 waker.wake();
             }
@@ -267,10 +275,8 @@ impl EventReceiver {
     /// Takes up to `max` events at once (one lock for the batch). Returns `false` when the
     /// client is gone and all events were taken.
     fn refill(&mut self, state: &mut QueueState, max: usize) -> bool {
-        let mut batch = Vec::new();
-        let open = self.queue.take(state, &mut batch, max);
-        self.buffer.extend(batch);
-        open
+        debug_assert!(self.buffer.is_empty());
+        self.queue.take(state, &mut self.buffer, max)
     }
 
     /// How many events are queued now.
@@ -415,6 +421,21 @@ mod tests {
         let events: Vec<_> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
         assert_eq!(events, [Event::Stopped, Event::Stopped, Event::SlowConsumer { queued: 2 }]);
         assert!(queue.poll_room(&mut noop_cx()).is_ready());
+    }
+
+    #[test]
+    fn events_in_the_receivers_buffer_still_count_against_the_capacity() {
+        let queue = EventQueue::new(4);
+        let mut rx = EventReceiver::new(queue.clone());
+        for _ in 0..4 {
+            queue.push(Event::Stopped);
+        }
+        assert_eq!(rx.try_recv(), Ok(Event::Stopped)); // takes all four into its buffer
+        assert!(queue.poll_room(&mut noop_cx()).is_pending(), "three are still unconsumed");
+        let _slow_signal_and_rest: Vec<_> = (0..3).map(|_| rx.try_recv().unwrap()).collect();
+        assert_eq!(rx.try_recv(), Ok(Event::SlowConsumer { queued: 4 }));
+        // Only the signal, just taken, is still counted until the next refill.
+        assert_eq!(queue.poll_room(&mut noop_cx()), Poll::Ready(3));
     }
 
     #[test]

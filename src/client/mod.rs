@@ -25,6 +25,7 @@ use crate::Error;
 use acks::AckIdAllocator;
 use control::Control;
 use state::StateCell;
+use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::oneshot;
 
@@ -110,19 +111,29 @@ impl WebPubSubClient {
     /// Connects. Resolves once the service confirmed the connection (its `connected`
     /// message), or with the error of this one attempt; it does not retry by itself.
     /// Fails with [`Error::IllegalState`] if the client is already started.
-    pub async fn start(&self) -> Result<(), Error> {
+    ///
+    /// The request is queued when `start` is called, before the future is polled, so a
+    /// `start` followed by a `stop` is handled in that order.
+    pub fn start(&self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
         let (reply, done) = oneshot::channel();
-        self.handle.shared.mailbox.send(Control::Start(reply)).map_err(|_| Error::Stopped { ack_id: None })?;
-        done.await.unwrap_or(Err(Error::Stopped { ack_id: None }))
+        let queued = self.handle.shared.mailbox.send(Control::Start(reply));
+        async move {
+            queued.map_err(|_| Error::Stopped { ack_id: None })?;
+            done.await.unwrap_or(Err(Error::Stopped { ack_id: None }))
+        }
     }
 
     /// Stops: closes the connection, cancels any recovery or reconnect, fails pending
     /// operations with [`Error::Stopped`]. Works in every state, and is idempotent. Resolves
     /// once the client is stopped; [`start`](Self::start) may be called again afterwards.
-    pub async fn stop(&self) {
+    /// Like `start`, the request is queued when `stop` is called.
+    pub fn stop(&self) -> impl Future<Output = ()> + Send + 'static {
         let (reply, done) = oneshot::channel();
-        if self.handle.shared.mailbox.send(Control::Stop(reply)).is_ok() {
-            let _ = done.await;
+        let queued = self.handle.shared.mailbox.send(Control::Stop(reply)).is_ok();
+        async move {
+            if queued {
+                let _ = done.await;
+            }
         }
     }
 

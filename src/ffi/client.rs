@@ -106,8 +106,9 @@ pub unsafe extern "C" fn wps_client_free(client: *mut wps_client) {
             let handle = inner.runtime.handle.clone();
             // Dropping the last handle after the stop ends the client's task, which closes
             // its event queue; the dispatcher then finishes the teardown.
+            let stopped = inner.client.stop();
             drop(handle.spawn(async move {
-                inner.client.stop().await;
+                stopped.await;
                 drop(inner);
             }));
         }
@@ -151,10 +152,10 @@ pub unsafe extern "C" fn wps_client_start_async(client: *mut wps_client, callbac
             return WPS_RESULT_STOPPED;
         }
         let pending = callback.map(|cb| inner.mailbox.begin_completion(cb, user_data));
-        let core = inner.client.clone();
+        // Queued here, on the caller's thread: a later stop cannot overtake it.
+        let started = inner.client.start();
         drop(inner.runtime.handle.spawn(async move {
-            let outcome = core.start().await;
-            drop(core);
+            let outcome = started.await;
             if let Some(pending) = pending {
                 pending.complete(outcome.map(|()| None).map_err(WpsError::from));
             }
@@ -204,10 +205,10 @@ pub unsafe extern "C" fn wps_client_stop_async(client: *mut wps_client, callback
             return WPS_RESULT_STOPPED;
         }
         let pending = callback.map(|cb| inner.mailbox.begin_completion(cb, user_data));
-        let core = inner.client.clone();
+        // Queued here, on the caller's thread, in call order with starts.
+        let stopped = inner.client.stop();
         drop(inner.runtime.handle.spawn(async move {
-            core.stop().await;
-            drop(core);
+            stopped.await;
             if let Some(pending) = pending {
                 pending.complete(Ok(None));
             }

@@ -122,6 +122,8 @@ impl Driver {
                 break None;
             }
             if room == 0 {
+                // Queue what this batch produced so far, so the room is counted exactly.
+                self.events.push_all(batch);
                 match self.events.poll_room(cx) {
                     Poll::Ready(n) => room = n,
                     Poll::Pending => {

@@ -1,0 +1,3 @@
+module github.com/webpubsub-client/webpubsub-client/bindings/go
+
+go 1.24
