@@ -18,11 +18,6 @@ impl Control {
         Control { host_port }
     }
 
-    /// `host:port`, e.g. for building ws:// URLs.
-    pub fn host_port(&self) -> &str {
-        &self.host_port
-    }
-
     async fn request(&self, method: &str, path: &str) -> Result<Value, String> {
         let mut stream = TcpStream::connect(&self.host_port).await.map_err(|e| e.to_string())?;
         stream.set_nodelay(true).map_err(|e| e.to_string())?;

@@ -91,10 +91,6 @@ pub struct Sequence {
 }
 
 impl Sequence {
-    pub fn starting_at(next: u64) -> Self {
-        Sequence { next, ..Default::default() }
-    }
-
     pub fn see(&mut self, index: u64) {
         self.received += 1;
         if index == self.next {
@@ -237,16 +233,4 @@ pub fn report(contender: &str, workload: &str, reps: Vec<Map<String, Value>>, in
 /// Prints the one result line of a failed run.
 pub fn report_error(contender: &str, workload: &str, error: &str) {
     println!("{}", json!({"contender": contender, "workload": workload, "error": error}));
-}
-
-/// Polls `done` every millisecond until it holds or `timeout` passes.
-pub async fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    while !done() {
-        if Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    true
 }

@@ -107,8 +107,9 @@ async fn serve(stream: TcpStream, id: u64, rooms: Arc<Rooms>, config: WebSocketC
     };
     let room = rooms.get(&room_name);
     let (tx, mut rx) = mpsc::channel(QUEUE);
-    let replayed = room.replay.lock().unwrap().take();
+    // Join first, then take what was kept: a frame relayed in between goes to our queue.
     room.members.write().unwrap().push(Member { id, tx });
+    let replayed = room.replay.lock().unwrap().take();
     if let Some(frames) = replayed {
         for frame in frames {
             let _ = ws.feed(Message::Text(frame)).await;
@@ -119,22 +120,21 @@ async fn serve(stream: TcpStream, id: u64, rooms: Arc<Rooms>, config: WebSocketC
     loop {
         tokio::select! {
             biased;
-            out = rx.recv() => match out {
-                Some(Out::Frame(frame)) => {
-                    if ws.feed(Message::Text(frame)).await.is_err() { break; }
-                    let mut more = true;
-                    while more {
-                        match rx.try_recv() {
-                            Ok(Out::Frame(frame)) => if ws.feed(Message::Text(frame)).await.is_err() { break; },
-                            Ok(Out::Reset(done)) => { reset = Some(done); more = false; }
-                            Err(_) => more = false,
+            out = rx.recv() => {
+                // Feed everything queued, then flush once.
+                let (mut next, mut ok) = (out, true);
+                while let Some(out) = next.take() {
+                    match out {
+                        Out::Frame(frame) => ok = ok && ws.feed(Message::Text(frame)).await.is_ok(),
+                        Out::Reset(done) => {
+                            reset = Some(done);
+                            break;
                         }
                     }
-                    if reset.is_some() || ws.flush().await.is_err() { break; }
+                    next = rx.try_recv().ok();
                 }
-                Some(Out::Reset(done)) => { reset = Some(done); break; }
-                None => break,
-            },
+                if reset.is_some() || !ok || ws.flush().await.is_err() { break; }
+            }
             first = ws.next() => {
                 let mut next = first;
                 let mut alive = true;
