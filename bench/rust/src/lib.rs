@@ -234,3 +234,36 @@ pub fn report(contender: &str, workload: &str, reps: Vec<Map<String, Value>>, in
 pub fn report_error(contender: &str, workload: &str, error: &str) {
     println!("{}", json!({"contender": contender, "workload": workload, "error": error}));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_carry_their_index_and_size() {
+        for size in [12, 64, 1024] {
+            let p = payload(42, size);
+            assert_eq!(p.len(), size);
+            assert_eq!(payload_index(&p), Some(42));
+        }
+        assert_eq!(payload_index("12345"), None);
+    }
+
+    #[test]
+    fn sequence_counts_gaps_and_duplicates_as_out_of_order() {
+        let mut s = Sequence::default();
+        for i in [0, 1, 3, 3, 4] {
+            s.see(i);
+        }
+        assert_eq!((s.received, s.next, s.out_of_order), (5, 5, 2));
+    }
+
+    #[test]
+    fn quantiles_use_the_nearest_rank() {
+        let sorted: Vec<f64> = (1..=1000).map(f64::from).collect();
+        assert_eq!(quantile(&sorted, 0.5), 500.0);
+        assert_eq!(quantile(&sorted, 0.99), 990.0);
+        assert_eq!(quantile(&sorted, 0.999), 999.0);
+        assert_eq!(quantile(&sorted, 1.0), 1000.0);
+    }
+}

@@ -233,3 +233,18 @@ pub fn number_after(text: &str, key: &str) -> Option<u64> {
     let digits = text[start..].bytes().take_while(u8::is_ascii_digit).count();
     text[start..start + digits].parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_published_frame_is_delivered_in_the_service_shape() {
+        let published = r#"{"type":"sendToGroup","group":"g","ackId":7,"noEcho":false,"dataType":"text","data":"hi"}"#;
+        assert_eq!(number_after(published, "\"ackId\":"), Some(7));
+        assert_eq!(
+            delivered_frame(published, "g", 3),
+            r#"{"type":"message","from":"group","group":"g","fromUserId":"sender","dataType":"text","data":"hi","sequenceId":3}"#
+        );
+    }
+}
