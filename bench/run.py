@@ -40,6 +40,7 @@ LOGS = BENCH / "logs"
 CONTENDERS = {
     # name: (label, server kind, command prefix builder)
     "ceiling": ("Ceiling (raw tokio-tungstenite + raw relay)", "ceiling", lambda: [str(TARGET / "bench-ceiling")]),
+    "ceiling-1t": ("Ceiling, single-threaded client and relay", "ceiling-1t", lambda: [str(TARGET / "bench-ceiling")]),
     "rust": ("Ours: Rust API", "emulator", lambda: [str(TARGET / "bench-ours")]),
     "c": ("Ours: C ABI", "emulator", lambda: [str(BUILD / "bench-c")]),
     "py-ours": ("Ours: Python binding (sync)", "emulator",
@@ -53,7 +54,9 @@ CONTENDERS = {
     "js-official": ("Official JS (Node)", "emulator",
                     lambda: ["node", "--expose-gc", str(BENCH / "js" / "bench.mjs")]),
 }
-PYTHON_FLAGS = {
+# Options after the workload's (the Rust contenders also get `--runtime`, see run_one).
+EXTRA_FLAGS = {
+    "ceiling-1t": ["--runtime", "current"],
     "py-ours": ["--impl", "ours", "--api", "sync"],
     "py-ours-aio": ["--impl", "ours", "--api", "aio"],
     "py-official": ["--impl", "official", "--api", "sync"],
@@ -226,7 +229,8 @@ class Server:
         if kind == "emulator":
             cmd = [str(TARGET / "webpubsub-emulator"), "--port", "0"]
         else:
-            cmd = [str(TARGET / "ceiling-server"), "--port", "0"]
+            cmd = [str(TARGET / "ceiling-server"), "--port", "0",
+                   "--runtime", "current" if kind == "ceiling-1t" else "multi"]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.endpoint = None
         deadline = time.time() + 30
@@ -267,7 +271,7 @@ def run_one(workload, contender, quick, round_no, runtime):
     server = Server(kind)
     cmd = command() + [program_workload, "--endpoint", server.endpoint, "--server-pid", str(server.pid),
                        "--hub", f"{workload}{round_no}"]
-    cmd += PYTHON_FLAGS.get(contender, [])
+    cmd += EXTRA_FLAGS.get(contender, [])
     if contender in ("rust", "ceiling"):
         cmd += ["--runtime", runtime]
     for name, value in params.items():
@@ -356,9 +360,19 @@ def best(summary_w, contenders, metric, higher):
     return max(values) if higher else min(values)
 
 
+CEILINGS = ["ceiling", "ceiling-1t"]
+
+
+def ceiling_of(per, metric, higher):
+    """The ceiling's figure: the better of the multi-threaded and the single-threaded one."""
+    return best(per, CEILINGS, metric, higher)
+
+
 def targets(summary):
     """The targets of issue #6, evaluated on the median figures of this run."""
     def get(workload, contender, metric):
+        if contender == "ceiling":
+            return ceiling_of(summary.get(workload, {}), metric, metric == "rate")
         return summary.get(workload, {}).get(contender, {}).get(metric)
 
     checks = []
@@ -456,7 +470,7 @@ def write_report(summary, results, meta, selected_workloads, selected_contenders
                 if ratios:
                     py = best(per, ["py-official", "py-official-aio"], metric, higher)
                     js = per.get("js-official", {}).get(metric)
-                    ceiling = per.get("ceiling", {}).get(metric)
+                    ceiling = ceiling_of(per, metric, higher)
                     row += [ratio(value, py), ratio(value, js), ratio(value, ceiling)]
             row += [fmt(s.get("server_cpu")), fmt(s.get("client_cpu")), notes(workload, s)]
             lines.append("| " + " | ".join(row) + " |")

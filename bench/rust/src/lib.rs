@@ -27,6 +27,15 @@ impl Args {
     pub fn parse() -> Args {
         let mut args = std::env::args().skip(1);
         let workload = args.next().unwrap_or_default();
+        Self::with_options(workload, args)
+    }
+
+    /// Only `--name value` options (no workload).
+    pub fn parse_options() -> Args {
+        Self::with_options(String::new(), std::env::args().skip(1))
+    }
+
+    fn with_options(workload: String, mut args: impl Iterator<Item = String>) -> Args {
         let mut values = HashMap::new();
         while let Some(name) = args.next() {
             let Some(name) = name.strip_prefix("--") else {

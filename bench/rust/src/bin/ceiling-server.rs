@@ -13,7 +13,8 @@
 //! frame is fed, then one flush), sockets have TCP_NODELAY, and channels are bounded so a
 //! slow receiver slows its publisher down (TCP backpressure), like the emulator does.
 //!
-//! Usage: `ceiling-server [--port 0] [--buffer BYTES]`; prints `Listening=127.0.0.1:PORT`.
+//! Usage: `ceiling-server [--port 0] [--buffer BYTES] [--runtime multi|current]`; prints
+//! `Listening=127.0.0.1:PORT`.
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::collections::VecDeque;
@@ -61,19 +62,11 @@ impl Rooms {
 }
 
 fn main() {
-    let mut port = 0u16;
-    let mut buffer = 4096usize;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let value = args.next().unwrap_or_default();
-        match arg.as_str() {
-            "--port" => port = value.parse().expect("--port needs a number"),
-            "--buffer" => buffer = value.parse().expect("--buffer needs a number"),
-            other => panic!("unknown argument {other}"),
-        }
-    }
+    let args = webpubsub_bench::Args::parse_options();
+    let port: u16 = args.num("port", 0);
+    let buffer: usize = args.num("buffer", 4096);
     webpubsub_bench::proc::raise_fd_limit();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = webpubsub_bench::runtime(&args);
     runtime.block_on(async move {
         let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind");
         let address = listener.local_addr().expect("address");
