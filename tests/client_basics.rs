@@ -338,3 +338,19 @@ async fn thousands_of_pipelined_sends_complete_in_order() {
         assert_eq!(next_event(&mut events, text_of).await, n.to_string());
     }
 }
+
+#[tokio::test]
+async fn fire_and_forget_sends_accepted_before_stop_still_go_out() {
+    let emulator = emulator().await;
+    let (receiver, mut events) = started(&emulator, "receiver").await;
+    receiver.join_group("last").await.unwrap();
+    let (sender, _) = started(&emulator, "sender").await;
+    for n in 0..100 {
+        sender.send_to_group("last", n.to_string()).fire_and_forget(true).await.unwrap();
+    }
+    // Stop at once: the sends were accepted, so they are written before the close.
+    sender.stop().await;
+    for n in 0..100 {
+        assert_eq!(next_event(&mut events, text_of).await, n.to_string());
+    }
+}

@@ -388,3 +388,41 @@ async fn group_membership_follows_joins_and_leaves_across_reconnects() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fast_stream_of_large_messages_is_received_without_overflow() {
+    const PAD: usize = 60 * 1024;
+    // 400 x 60 KiB is 24 MB: more than the service's 16 MB of unacknowledged messages per
+    // connection, so the receiver must acknowledge by size, not only by count. The emulator's
+    // hold-back of publishers by bytes is off: the cloud service does not promise one.
+    init_test_logging();
+    let config = webpubsub_emulator::EmulatorConfig { backpressure_threshold_bytes: usize::MAX, ..Default::default() };
+    let emulator = webpubsub_emulator::Emulator::start(config).await.unwrap();
+    let (receiver, mut events) = started(&emulator, "receiver").await;
+    receiver.join_group("big").await.unwrap();
+    let (sender, _) = started(&emulator, "sender").await;
+    let padding = "x".repeat(PAD);
+    let publish = tokio::spawn(async move {
+        for n in 0..400 {
+            sender.send_to_group("big", format!("{n} {padding}")).fire_and_forget(true).await.unwrap();
+        }
+    });
+    for n in 0..400 {
+        let text = tokio::time::timeout(WAIT, async {
+            loop {
+                if let Some(text) = text_of(&events.recv().await.expect("events end")) {
+                    return text;
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("message {n} never arrived"));
+        assert_eq!(text.split(' ').next(), Some(n.to_string().as_str()), "message {n} lost or out of order");
+    }
+    publish.await.unwrap();
+    assert_eq!(receiver.state(), ClientState::Connected);
+    assert!(
+        std::iter::from_fn(|| events.try_recv().ok()).all(|e| !matches!(e, Event::Disconnected { .. })),
+        "no overflow close"
+    );
+}

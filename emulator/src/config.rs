@@ -37,6 +37,9 @@ pub struct EmulatorConfig {
     /// fire-and-forget publisher is slowed to its subscribers' pace (TCP backpressure) instead
     /// of overflowing their buffers. Paused, black-holed and detached receivers never apply it.
     pub backpressure_threshold: usize,
+    /// The same in bytes of unacknowledged messages (reliable receivers), so that large
+    /// messages hold a publisher back before the receiver reaches `max_unacked_bytes`.
+    pub backpressure_threshold_bytes: usize,
     /// Longest a publisher is held back by one slow receiver.
     pub backpressure_max_wait: Duration,
     /// Per-connection WebSocket read buffer; eagerly allocated, so it sets the memory cost of
@@ -64,6 +67,7 @@ impl Default for EmulatorConfig {
             max_message_size: 1024 * 1024,
             connected_on_recovery: false,
             backpressure_threshold: 512,
+            backpressure_threshold_bytes: 4 * 1024 * 1024,
             backpressure_max_wait: Duration::from_secs(2),
             read_buffer_size: 4 * 1024,
             write_buffer_size: 64 * 1024,

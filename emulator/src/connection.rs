@@ -298,6 +298,9 @@ async fn write_loop(shared: &Shared, conn: &Conn, sink: &mut SplitSink<Ws, Messa
                 st.out.trim();
                 let pending = if conn.reliable { st.out.unacked } else { st.out.unwritten() };
                 relieved = pending < conn.pressure.swap(pending, Ordering::Relaxed);
+                if conn.reliable {
+                    conn.pressure_bytes.store(st.out.unacked_bytes, Ordering::Relaxed);
+                }
             }
         }
         if relieved {
@@ -375,7 +378,7 @@ async fn wait_for_space(shared: &Shared, target: &Conn) {
         let notified = target.space.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        if !target.flowing.load(Ordering::Relaxed) || target.pressure.load(Ordering::Relaxed) < cfg.backpressure_threshold {
+        if !target.congested(cfg) {
             return;
         }
         if tokio::time::timeout_at(deadline, notified).await.is_err() {

@@ -198,6 +198,7 @@ pub(crate) fn new_conn(hub: &str, user_id: Option<String>, reliable: bool, subpr
         wake: Notify::new(),
         space: Notify::new(),
         pressure: AtomicUsize::new(0),
+        pressure_bytes: AtomicUsize::new(0),
         flowing: AtomicBool::new(false),
     })
 }

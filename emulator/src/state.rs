@@ -168,6 +168,8 @@ pub(crate) struct Conn {
     pub space: Notify,
     /// Mirror of the pending count (unacked for reliable, unwritten otherwise).
     pub pressure: AtomicUsize,
+    /// Mirror of the unacknowledged bytes (reliable only).
+    pub pressure_bytes: AtomicUsize,
     /// Attached, not paused, not black-holed: only then does it apply backpressure.
     pub flowing: AtomicBool,
 }
@@ -185,9 +187,17 @@ impl Conn {
         self.st.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether this receiver's backlog should hold its publishers back.
+    pub fn congested(&self, cfg: &EmulatorConfig) -> bool {
+        self.flowing.load(Ordering::Relaxed)
+            && (self.pressure.load(Ordering::Relaxed) >= cfg.backpressure_threshold
+                || self.pressure_bytes.load(Ordering::Relaxed) >= cfg.backpressure_threshold_bytes)
+    }
+
     fn update_flow(&self, st: &ConnState) {
         let pending = if self.reliable { st.out.unacked } else { st.out.unwritten() };
         self.pressure.store(pending, Ordering::Relaxed);
+        self.pressure_bytes.store(if self.reliable { st.out.unacked_bytes } else { 0 }, Ordering::Relaxed);
         self.flowing.store(st.transport.is_some() && !st.paused && !st.blackholed, Ordering::Relaxed);
     }
 
@@ -567,7 +577,7 @@ fn deliver(c: &Arc<Conn>, df: &DataFrame, cfg: &EmulatorConfig, d: &mut Delivery
     match c.push_data(df, cfg) {
         Pushed::Queued => {
             d.delivered += 1;
-            if c.flowing.load(Ordering::Relaxed) && c.pressure.load(Ordering::Relaxed) >= cfg.backpressure_threshold {
+            if c.congested(cfg) {
                 d.congested.push(c.clone());
             }
         }

@@ -193,7 +193,7 @@ impl Driver {
         match message {
             ServiceMessage::Message { source, data, sequence_id } => {
                 if let (true, Some(id)) = (self.shared.options.protocol.is_reliable(), sequence_id) {
-                    let fresh = self.sequence.receive(id);
+                    let fresh = self.sequence.receive(id, text.len());
                     if self.sequence.ack_due(self.shared.options.sequence_ack_threshold) {
                         state.ack_now = true;
                     }

@@ -397,8 +397,17 @@ impl Driver {
     /// Stopping: closes the socket, fails everything pending, reports, answers `stop`.
     async fn finish_stop(&mut self, ws: Option<WsStream>) {
         self.set_state(ClientState::Stopping);
+        // Queued operations are not sent, except fire-and-forget ones on an open socket: the
+        // caller was told they were accepted, as the official clients write them at once.
+        let mut accepted = Vec::new();
+        while let Some(op) = self.ops.try_recv() {
+            match (&op.ack, &ws) {
+                (None, Some(_)) => accepted.push(op.frame),
+                _ => fail_op(*op, || AckOutcome::Stopped),
+            }
+        }
         if let Some(mut ws) = ws {
-            Box::pin(close_gracefully(&mut ws)).await;
+            Box::pin(close_gracefully(&mut ws, accepted)).await;
         }
         for pending in self.pending.remove_where(|_| true) {
             if let Waiter::Caller(reply) = pending.waiter {
@@ -406,9 +415,6 @@ impl Driver {
             }
         }
         self.resend.clear();
-        while let Some(op) = self.ops.try_recv() {
-            fail_op(*op, || AckOutcome::Stopped);
-        }
         if let Some(session) = self.session.take() {
             self.events.push(Event::Disconnected {
                 connection_id: Some(session.connection_id),
@@ -491,9 +497,14 @@ async fn establish(credential: &Credential, transport: &TransportOptions, timeou
     }
 }
 
-/// Sends a normal close and waits briefly for the service's answer.
-async fn close_gracefully(ws: &mut WsStream) {
+/// Writes `last_frames`, then a normal close, and waits briefly for the service's answer.
+async fn close_gracefully(ws: &mut WsStream, last_frames: Vec<Utf8Bytes>) {
     let close = async {
+        for frame in last_frames {
+            if ws.feed(Message::Text(frame)).await.is_err() {
+                return;
+            }
+        }
         let frame = CloseFrame { code: CloseCode::Normal, reason: "".into() };
         if ws.send(Message::Close(Some(frame))).await.is_ok() {
             while let Some(Ok(_)) = ws.next().await {}
