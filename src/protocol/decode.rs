@@ -81,6 +81,17 @@ struct FrameError<'a> {
     message: Option<Cow<'a, str>>,
 }
 
+/// The commonest frame by far, a successful ack in its compact form
+/// (`{"type":"ack","ackId":N,"success":true}`), read without the general parser. Any other
+/// spelling takes the general path.
+fn compact_success_ack(text: &str) -> Option<u64> {
+    let digits = text.strip_prefix(r#"{"type":"ack","ackId":"#)?.strip_suffix(r#","success":true}"#)?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 fn parse_frame(text: &str) -> Result<Frame<'_>, DecodeError> {
     serde_json::from_str(text).map_err(|e| DecodeError::Malformed(e.to_string()))
 }
@@ -99,6 +110,9 @@ fn required<T>(value: Option<T>, kind: &'static str, field: &'static str) -> Res
 
 /// Decodes a frame sent by the service. Unknown message types are not an error.
 pub fn decode_service_message(text: &str) -> Result<ServiceMessage, DecodeError> {
+    if let Some(ack_id) = compact_success_ack(text) {
+        return Ok(ServiceMessage::Ack { ack_id, success: true, error: None });
+    }
     let frame = parse_frame(text)?;
     let kind = required(frame.kind.as_deref(), "service", "type")?;
     if is(kind, "ack") {
@@ -227,6 +241,16 @@ mod tests {
                 error: Some(AckError { name: "Forbidden".into(), message: "no".into() })
             }
         );
+    }
+
+    #[test]
+    fn compact_and_spaced_success_acks_decode_alike() {
+        let expected = ServiceMessage::Ack { ack_id: 42, success: true, error: None };
+        assert_eq!(service(r#"{"type":"ack","ackId":42,"success":true}"#), expected);
+        assert_eq!(service(r#"{ "type": "ack", "ackId": 42, "success": true }"#), expected);
+        assert_eq!(service(r#"{"success":true,"ackId":42,"type":"ack"}"#), expected);
+        assert!(decode_service_message(r#"{"type":"ack","ackId":,"success":true}"#).is_err());
+        assert!(decode_service_message(r#"{"type":"ack","ackId":99999999999999999999999,"success":true}"#).is_err());
     }
 
     #[test]

@@ -217,7 +217,7 @@ impl Driver {
         let established = match self.inbox.guard(attempt).await {
             Err(Stopping) => {
                 let _ = start.send(Err(Error::Stopped { ack_id: None }));
-                return self.finish_stop(None).await;
+                return Box::pin(self.finish_stop(None)).await;
             }
             Ok(Err(error)) => {
                 tracing::warn!(%error, "start failed");
@@ -233,14 +233,15 @@ impl Driver {
         loop {
             self.set_state(ClientState::Connected);
             let (close_code, reason) = match self.run_connection(&mut ws).await {
-                ConnectionEnd::Stop => return self.finish_stop(Some(ws)).await,
+                ConnectionEnd::Stop => return Box::pin(self.finish_stop(Some(ws))).await,
                 ConnectionEnd::Lost { close_code, reason } => (close_code, reason),
             };
             drop(ws);
             tracing::info!(close_code, %reason, "connection dropped");
             if self.recoverable(close_code) {
-                match self.recover(close_code).await {
-                    Err(Stopping) => return self.finish_stop(None).await,
+                // Boxed like every rare phase: the idle client's task stays small.
+                match Box::pin(self.recover(close_code)).await {
+                    Err(Stopping) => return Box::pin(self.finish_stop(None)).await,
                     Ok(Some(recovered)) => {
                         ws = recovered;
                         continue;
@@ -250,12 +251,12 @@ impl Driver {
             }
             self.lose_connection(close_code, reason);
             if !self.shared.options.auto_reconnect {
-                return self.finish_stop(None).await;
+                return Box::pin(self.finish_stop(None)).await;
             }
             self.set_state(ClientState::Reconnecting);
-            match self.reconnect().await {
+            match Box::pin(self.reconnect()).await {
                 Ok(Some(established)) => ws = self.begin_connection(established),
-                Ok(None) | Err(Stopping) => return self.finish_stop(None).await,
+                Ok(None) | Err(Stopping) => return Box::pin(self.finish_stop(None)).await,
             }
         }
     }
@@ -530,6 +531,6 @@ mod tests {
         let (_ops_tx, ops_rx) = crate::client::queue::op_queue(1);
         let driver = Driver::new(shared, Credential::url("ws://unused"), ops_rx, EventQueue::new(1));
         let size = std::mem::size_of_val(&driver.run());
-        assert!(size <= 2048, "the client task future grew to {size} bytes");
+        assert!(size <= 1536, "the client task future grew to {size} bytes");
     }
 }
