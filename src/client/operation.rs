@@ -177,6 +177,22 @@ impl OpKind {
         Ok(())
     }
 
+    /// Enough room for the encoded request in the common case (no escaping), so the frame is
+    /// written without reallocating.
+    fn encoded_size_hint(&self) -> usize {
+        const ENVELOPE: usize = 120;
+        let payload = |data: &Data| match data {
+            Data::Binary(b) | Data::Protobuf(b) => b.len().div_ceil(3) * 4,
+            other => other.as_bytes().len() + 2,
+        };
+        ENVELOPE
+            + match self {
+                OpKind::JoinGroup(group) | OpKind::LeaveGroup(group) => group.len(),
+                OpKind::SendToGroup { group, data, .. } => group.len() + payload(data),
+                OpKind::SendEvent { event, data } => event.len() + payload(data),
+            }
+    }
+
     fn into_request(self, ack_id: Option<u64>) -> (Request, Option<GroupChange>) {
         match self {
             OpKind::JoinGroup(group) => {
@@ -229,8 +245,9 @@ fn prepare(handle: Arc<Handle>, spec: OpSpec) -> Result<Prepared, Error> {
             None => ids.allocate(),
         }
     });
+    let capacity = spec.kind.encoded_size_hint();
     let (request, group_change) = spec.kind.into_request(ack_id);
-    let mut text = String::with_capacity(128);
+    let mut text = String::with_capacity(capacity);
     encode_request(&request, &mut text);
     drop(request);
     if text.len() > MAX_CLIENT_MESSAGE_BYTES {

@@ -133,7 +133,7 @@ pub unsafe extern "C" fn wps_client_start(client: *mut wps_client, error_out: *m
         let inner = &arg_ref(client, "client")?.inner;
         ensure_may_block("wps_client_start")?;
         inner.runtime.ensure_alive()?;
-        inner.runtime.handle.block_on(inner.client.start()).map_err(WpsError::from)
+        super::wait::block_on(&inner.runtime.handle, inner.client.start()).map_err(WpsError::from)
     })
 }
 
@@ -187,7 +187,7 @@ pub unsafe extern "C" fn wps_client_stop(client: *mut wps_client) -> wps_result 
         if tokio::runtime::Handle::try_current().is_ok() {
             return WPS_RESULT_ILLEGAL_STATE;
         }
-        inner.runtime.handle.block_on(inner.client.stop());
+        super::wait::block_on(&inner.runtime.handle, inner.client.stop());
         WPS_RESULT_OK
     })
 }

@@ -8,6 +8,7 @@
 //! - `strings`: `wps_str` and the scratch buffers callbacks' strings are built in.
 //! - `runtime`: the process-wide Tokio runtime, the shared dispatcher pool, `wps_shutdown`.
 //! - `dispatch`: the threads on which callbacks run, in order, per client.
+//! - `wait`: blocking a caller's thread on an operation (the blocking forms).
 //! - `options`, `client`, `operations`, `events`: the objects and their functions.
 //! - `log`: the host log callback. `version`: `wps_version`.
 //!
@@ -31,6 +32,7 @@ mod client;
 mod events;
 mod operations;
 mod dispatch;
+mod wait;
 
 pub use client::*;
 pub use error::*;

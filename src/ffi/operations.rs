@@ -130,7 +130,7 @@ unsafe fn run_blocking(
     ensure_may_block(what)?;
     inner.runtime.ensure_alive()?;
     let future = op.start(inner, ack_id, timeout_ms);
-    let result = inner.runtime.handle.block_on(future).map_err(WpsError::from)?;
+    let result = super::wait::block_on(&inner.runtime.handle, future).map_err(WpsError::from)?;
     write_out(result_out, op_result(result));
     Ok(())
 }
