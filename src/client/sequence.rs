@@ -41,6 +41,11 @@ impl SequenceTracker {
         self.changed && (self.unacked >= threshold || self.unacked_bytes >= ACK_AFTER_BYTES)
     }
 
+    /// Whether something arrived since the last ack.
+    pub(crate) fn has_news(&self) -> bool {
+        self.changed && self.last > 0
+    }
+
     /// The id to acknowledge, if anything changed since the last ack.
     pub(crate) fn take_ack(&mut self) -> Option<u64> {
         if !self.changed || self.last == 0 {

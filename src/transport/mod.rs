@@ -7,6 +7,6 @@ mod connect;
 mod tls;
 mod url;
 
-pub(crate) use self::url::recovery_url;
+pub(crate) use self::url::{recovery_base, recovery_url};
 pub use self::url::redact_url;
 pub(crate) use connect::{connect, ConnectError, TransportOptions, WsStream};

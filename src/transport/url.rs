@@ -5,19 +5,27 @@ use url::Url;
 /// Query parameters whose values are secrets and never appear in logs or error messages.
 const SECRET_PARAMS: &[&str] = &["access_token", "awps_reconnection_token"];
 
-/// The URL that recovers connection `connection_id`: the last client access URL with
-/// `awps_connection_id` and `awps_reconnection_token` set (replacing any earlier values).
-/// The old `access_token` may stay: the service ignores it on recovery.
-pub(crate) fn recovery_url(base: &str, connection_id: &str, reconnection_token: &str) -> Result<String, String> {
-    let mut url = Url::parse(base).map_err(|e| e.to_string())?;
+/// What recovery needs of a client access URL: everything but its access token (the service
+/// ignores it on recovery) and earlier recovery parameters. Keeping only this means the
+/// token lives no longer than the connect, and an idle client holds a few hundred bytes less.
+pub(crate) fn recovery_base(url: &str) -> Result<String, String> {
+    let mut url = Url::parse(url).map_err(|e| e.to_string())?;
     let kept: Vec<(String, String)> = url
         .query_pairs()
-        .filter(|(k, _)| k != "awps_connection_id" && k != "awps_reconnection_token")
+        .filter(|(k, _)| !matches!(k.as_ref(), "access_token" | "awps_connection_id" | "awps_reconnection_token"))
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
+    url.set_query(None);
+    if !kept.is_empty() {
+        url.query_pairs_mut().extend_pairs(kept);
+    }
+    Ok(url.into())
+}
+
+/// The URL that recovers connection `connection_id`, from a [`recovery_base`].
+pub(crate) fn recovery_url(base: &str, connection_id: &str, reconnection_token: &str) -> Result<String, String> {
+    let mut url = Url::parse(base).map_err(|e| e.to_string())?;
     url.query_pairs_mut()
-        .clear()
-        .extend_pairs(kept)
         .append_pair("awps_connection_id", connection_id)
         .append_pair("awps_reconnection_token", reconnection_token);
     Ok(url.into())
@@ -56,14 +64,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn recovery_url_adds_and_replaces_parameters() {
-        let url = recovery_url("wss://h/client/hubs/chat?access_token=old&x=1", "c1", "t/+=").unwrap();
+    fn recovery_drops_the_access_token_and_earlier_recovery_parameters() {
+        let base = recovery_base("wss://h/client/hubs/chat?access_token=old&x=1&awps_connection_id=c0").unwrap();
+        assert_eq!(base, "wss://h/client/hubs/chat?x=1");
         assert_eq!(
-            url,
-            "wss://h/client/hubs/chat?access_token=old&x=1&awps_connection_id=c1&awps_reconnection_token=t%2F%2B%3D"
+            recovery_url(&base, "c1", "t/+=").unwrap(),
+            "wss://h/client/hubs/chat?x=1&awps_connection_id=c1&awps_reconnection_token=t%2F%2B%3D"
         );
-        let again = recovery_url(&url, "c2", "u").unwrap();
-        assert_eq!(again, "wss://h/client/hubs/chat?access_token=old&x=1&awps_connection_id=c2&awps_reconnection_token=u");
+        let bare = recovery_base("ws://h:8080/client/hubs/chat?access_token=a.b.c").unwrap();
+        assert_eq!(recovery_url(&bare, "c", "t").unwrap(), "ws://h:8080/client/hubs/chat?awps_connection_id=c&awps_reconnection_token=t");
     }
 
     #[test]

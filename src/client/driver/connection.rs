@@ -16,38 +16,40 @@ use tokio::time::Sleep;
 /// Most frames handled per direction in one poll, so neither starves the other.
 const BATCH: usize = 256;
 
-/// A timer that is allocated once per connection and armed on demand.
+/// A timer armed on demand, allocated the first time it is armed (an idle connection never
+/// arms some of them).
+#[derive(Default)]
 struct Timer {
-    sleep: Pin<Box<Sleep>>,
+    sleep: Option<Pin<Box<Sleep>>>,
     armed: bool,
 }
 
 impl Timer {
-    fn new() -> Self {
-        Timer { sleep: Box::pin(tokio::time::sleep_until(Instant::now())), armed: false }
-    }
-
     fn arm(&mut self, at: Instant) {
-        self.sleep.as_mut().reset(at);
+        match &mut self.sleep {
+            Some(sleep) => sleep.as_mut().reset(at),
+            None => self.sleep = Some(Box::pin(tokio::time::sleep_until(at))),
+        }
         self.armed = true;
     }
 
     /// Whether the timer fired (it is then disarmed).
     fn fired(&mut self, cx: &mut Context<'_>) -> bool {
-        if self.armed && self.sleep.as_mut().poll(cx).is_ready() {
-            self.armed = false;
-            return true;
+        let Some(sleep) = self.sleep.as_mut().filter(|_| self.armed) else { return false };
+        if sleep.as_mut().poll(cx).is_pending() {
+            return false;
         }
-        false
+        self.armed = false;
+        true
     }
 }
 
 /// Per-connection state of the loop.
 struct Loop {
-    /// App-level ping interval.
-    ping: Timer,
-    /// Receive timeout (half-open detection).
-    liveness: Timer,
+    /// The next keep-alive duty: a ping, or the receive deadline (half-open detection),
+    /// whichever comes first.
+    keepalive: Timer,
+    next_ping: Option<Instant>,
     /// Sequence acks and the sweep of abandoned operations; armed only when needed.
     tick: Timer,
     last_received: Instant,
@@ -65,9 +67,9 @@ impl Driver {
         let options = &self.shared.options;
         let now = Instant::now();
         let mut state = Loop {
-            ping: Timer::new(),
-            liveness: Timer::new(),
-            tick: Timer::new(),
+            keepalive: Timer::default(),
+            next_ping: options.keep_alive_interval.map(|interval| now + interval),
+            tick: Timer::default(),
             last_received: now,
             ack_now: false,
             ping_now: false,
@@ -77,13 +79,10 @@ impl Driver {
             close_code: None,
             close_reason: None,
         };
-        if let Some(interval) = options.keep_alive_interval {
-            state.ping.arm(now + interval);
-        }
-        if let Some(timeout) = options.keep_alive_timeout {
-            state.liveness.arm(now + timeout);
-        }
-        if !self.pending.is_empty() || self.sequence.take_ack().map(|_| state.ack_now = true).is_some() {
+        self.arm_keepalive(&mut state);
+        // After a recovery: tell the service at once what arrived before the drop.
+        state.ack_now = self.sequence.has_news();
+        if !self.pending.is_empty() {
             state.tick.arm(now + options.sequence_ack_interval);
         }
         poll_fn(|cx| self.poll_connection(cx, ws, &mut state)).await
@@ -275,28 +274,35 @@ impl Driver {
         }
     }
 
+    /// Arms the keep-alive timer for the next ping or the receive deadline.
+    fn arm_keepalive(&self, state: &mut Loop) {
+        let deadline = self.shared.options.keep_alive_timeout.map(|timeout| state.last_received + timeout);
+        if let Some(at) = [state.next_ping, deadline].into_iter().flatten().min() {
+            state.keepalive.arm(at);
+        }
+    }
+
     fn poll_timers(&mut self, cx: &mut Context<'_>, state: &mut Loop, batch: &mut Vec<Event>) -> Poll<ConnectionEnd> {
         let options = &self.shared.options;
-        if state.ping.fired(cx) {
-            state.ping_now = true;
-            if let Some(interval) = options.keep_alive_interval {
-                state.ping.arm(Instant::now() + interval);
-                let _ = state.ping.fired(cx);
+        if state.keepalive.fired(cx) {
+            let now = Instant::now();
+            if let (Some(at), Some(interval)) = (state.next_ping, options.keep_alive_interval) {
+                if now >= at {
+                    state.ping_now = true;
+                    state.next_ping = Some(now + interval);
+                }
             }
-        }
-        if let Some(timeout) = options.keep_alive_timeout {
-            if state.liveness.fired(cx) {
-                let silent_until = state.last_received + timeout;
-                if Instant::now() >= silent_until {
+            if let Some(timeout) = options.keep_alive_timeout {
+                if now >= state.last_received + timeout {
                     tracing::warn!(?timeout, "nothing received within the keep-alive timeout; treating the socket as dropped");
                     return Poll::Ready(ConnectionEnd::Lost {
                         close_code: None,
                         reason: format!("nothing received for {timeout:?}"),
                     });
                 }
-                state.liveness.arm(silent_until);
-                let _ = state.liveness.fired(cx);
             }
+            self.arm_keepalive(state);
+            let _ = state.keepalive.fired(cx);
         }
         if state.tick.fired(cx) {
             state.ack_now = true;

@@ -104,8 +104,9 @@ impl Drop for Inbox {
 struct Session {
     connection_id: String,
     reconnection_token: Option<String>,
-    /// The client access URL it was opened with; recovery adds its parameters to it.
-    url: String,
+    /// The client access URL it was opened with, less its access token
+    /// ([`transport::recovery_base`]); recovery adds its parameters to it.
+    recovery_base: String,
 }
 
 /// A socket whose `connected` message arrived.
@@ -282,7 +283,8 @@ impl Driver {
             self.pending.ids().for_each(|id| ids.reserve(id));
         }
         *lock(&self.shared.connection) = Some((connection_id.clone(), user_id.clone()));
-        self.session = Some(Session { connection_id: connection_id.clone(), reconnection_token, url });
+        let recovery_base = transport::recovery_base(&url).unwrap_or(url);
+        self.session = Some(Session { connection_id: connection_id.clone(), reconnection_token, recovery_base });
 
         // Rejoins first, then the joins and leaves that were pending, in their order.
         let resend = self.pending.frames_ordered();
@@ -329,7 +331,7 @@ impl Driver {
         let options = &self.shared.options;
         let Some(session) = &self.session else { return Ok(None) };
         let connection_id = session.connection_id.clone();
-        let url = match transport::recovery_url(&session.url, &connection_id, session.reconnection_token.as_deref().unwrap_or_default()) {
+        let url = match transport::recovery_url(&session.recovery_base, &connection_id, session.reconnection_token.as_deref().unwrap_or_default()) {
             Ok(url) => url,
             Err(error) => {
                 tracing::warn!(%error, "cannot build the recovery URL");
