@@ -4,9 +4,9 @@
 //! `bench/README.md`). Every client gets its URL from the emulator's control surface; drops
 //! go through it too, as for every other contender.
 
-use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
 use serde_json::{json, Map, Value};
+use std::collections::VecDeque;
 use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -83,16 +83,21 @@ async fn pipe(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
     for rep in 0..=ctx.args.num("reps", 5) {
         let duration = if rep == 0 { ctx.args.duration() / 2 } else { ctx.args.duration() };
         let meter = Meter::start(ctx.args.server_pid());
-        let mut in_flight = FuturesUnordered::new();
-        let mut acked = 0u64;
+        // A window of queued sends; acks come back in order, so waiting for the oldest is
+        // enough (a `FuturesUnordered` would poll every completion, at about 20% more CPU).
+        let mut in_flight = VecDeque::with_capacity(window);
+        let (mut acked, mut sending) = (0u64, true);
         loop {
-            let sending = meter.elapsed() < duration;
-            while sending && in_flight.len() < window {
-                in_flight.push(client.send_to_group(GROUP, Data::text(payload.clone())).into_future());
+            // Reading the clock once per ack would cost a few percent of this loop.
+            if acked % 64 == 0 {
+                sending = meter.elapsed() < duration;
             }
-            match in_flight.next().await {
-                Some(result) => {
-                    result.map_err(|e| e.to_string())?;
+            while sending && in_flight.len() < window {
+                in_flight.push_back(client.send_to_group(GROUP, Data::text(payload.clone())).into_future());
+            }
+            match in_flight.pop_front() {
+                Some(send) => {
+                    send.await.map_err(|e| e.to_string())?;
                     acked += 1;
                 }
                 None => break,
