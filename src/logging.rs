@@ -4,7 +4,14 @@
 //! `error` turns the library's logs on at that level. A library must not install a global
 //! subscriber behind the application's back, so applications call [`init_from_env`] (the
 //! examples do), or install their own `tracing` subscriber. Access tokens and reconnection
-//! tokens never appear in log lines.
+//! tokens never appear in this library's log lines.
+//!
+//! One caveat for applications with their own subscriber: the WebSocket library underneath,
+//! tungstenite, logs the whole upgrade request (URL and headers, so the access token) through
+//! the `log` crate at TRACE level under the target `tungstenite::handshake::client`. A
+//! subscriber that bridges `log` records and enables TRACE for every target prints it; keep
+//! that target at DEBUG or above. [`init_from_env`] and the C ABI's log callback only pass on
+//! this library's own target.
 
 use tracing::Level;
 

@@ -123,4 +123,7 @@ async fn tokens_never_appear_in_logs() {
     assert!(!logs.contains(&token), "the access token leaked into the logs");
     // Access and reconnection tokens are JWTs; no JWT header may appear anywhere.
     assert!(!logs.contains("eyJ"), "a token leaked into the logs:\n{logs}");
+    // This emulator's reconnection tokens are 48 hex digits (connection ids have 32).
+    let longest_hex_run = logs.split(|c: char| !c.is_ascii_hexdigit()).map(str::len).max().unwrap_or(0);
+    assert!(longest_hex_run < 48, "a reconnection token leaked into the logs:\n{logs}");
 }

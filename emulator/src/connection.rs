@@ -126,11 +126,16 @@ pub(crate) async fn run(shared: Arc<Shared>, hub: Arc<Hub>, io: TokioIo<Upgraded
             keep_or_end(&shared, &hub, &conn, gen);
         }
         End::Kill(Kill::Blackhole) => {
-            conn.lock().blackholed = true;
+            let (held_tx, held_rx) = mpsc::unbounded_channel();
+            {
+                let mut st = conn.lock();
+                st.blackholed = true;
+                st.blackhole_kill = Some(held_tx);
+            }
             detach(&conn, gen);
             keep_or_end(&shared, &hub, &conn, gen);
             if let Ok(ws) = stream.reunite(sink) {
-                blackhole(&shared, &conn, gen, ws).await;
+                blackhole(&shared, &conn, ws, held_rx, fd).await;
             }
         }
     }
@@ -147,6 +152,8 @@ fn attach(conn: &Conn, kill: mpsc::UnboundedSender<Kill>, connected_on_recovery:
     let recovering = gen > 1;
     st.transport = Some(TransportCtl { gen, kill });
     st.blackholed = false;
+    // Ends the task holding a black-holed socket, if any.
+    st.blackhole_kill = None;
     if recovering {
         st.out.rewind();
         if connected_on_recovery {
@@ -229,8 +236,8 @@ async fn drain_after_close(stream: &mut SplitStream<Ws>) {
 }
 
 /// Holds a black-holed socket open, reading and discarding whatever arrives, until the client
-/// gives up on it, a recovery replaces it, or the emulator stops.
-async fn blackhole(shared: &Shared, conn: &Conn, gen: u64, mut ws: Ws) {
+/// gives up on it, a recovery replaces it, a drop cuts it, or the emulator stops.
+async fn blackhole(shared: &Shared, conn: &Conn, mut ws: Ws, mut kill: mpsc::UnboundedReceiver<Kill>, fd: RawFd) {
     tracing::debug!(connection = %conn.id, "black-holed");
     let mut shutdown = shared.shutdown.subscribe();
     let mut buf = vec![0u8; 4096];
@@ -240,11 +247,19 @@ async fn blackhole(shared: &Shared, conn: &Conn, gen: u64, mut ws: Ws) {
                 Ok(0) | Err(_) => return,
                 Ok(_) => {}
             },
-            _ = tokio::time::sleep(Duration::from_millis(100)) => {
-                if conn.lock().gen != gen {
+            k = kill.recv() => match k {
+                // Dropping the socket closes it (with a reset if asked): the client sees the
+                // cut at once instead of waiting for its keep-alive timeout.
+                Some(Kill::Drop { reset }) => {
+                    if reset {
+                        set_linger_zero(fd);
+                    }
                     return;
                 }
-            }
+                Some(Kill::Blackhole) => {}
+                // A recovery attached a new transport.
+                None => return,
+            },
             _ = shutdown.changed() => return,
         }
     }

@@ -191,6 +191,7 @@ pub(crate) fn new_conn(hub: &str, user_id: Option<String>, reliable: bool, subpr
             ended: false,
             paused: false,
             blackholed: false,
+            blackhole_kill: None,
             delay: Duration::ZERO,
             drop_before_ack: false,
             reconnection_token: token,

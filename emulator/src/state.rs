@@ -152,6 +152,9 @@ pub(crate) struct ConnState {
     pub ended: bool,
     pub paused: bool,
     pub blackholed: bool,
+    /// Reaches the task holding a black-holed socket (it is no longer the transport), so a
+    /// drop can still cut it.
+    pub blackhole_kill: Option<mpsc::UnboundedSender<Kill>>,
     pub delay: Duration,
     pub drop_before_ack: bool,
     pub reconnection_token: Option<String>,
@@ -312,12 +315,16 @@ impl Conn {
         true
     }
 
-    /// Sends an immediate command to the attached transport.
+    /// Sends an immediate command to the attached transport, or to the black-holed socket.
     pub fn kill(&self, k: Kill) -> bool {
         let st = self.lock();
-        match &st.transport {
-            Some(t) if !st.ended => t.kill.send(k).is_ok(),
-            _ => false,
+        if st.ended {
+            return false;
+        }
+        match (&st.transport, &st.blackhole_kill) {
+            (Some(t), _) => t.kill.send(k).is_ok(),
+            (None, Some(held)) => held.send(k).is_ok(),
+            (None, None) => false,
         }
     }
 

@@ -131,6 +131,19 @@ async fn blackhole_keeps_the_socket_open_but_silent_and_recovery_replaces_it() {
 }
 
 #[tokio::test]
+async fn a_drop_cuts_a_black_holed_socket() {
+    let emu = emulator().await;
+    let mut c = Client::reliable(&emu, "h", TokenOptions::user("u")).await;
+    assert!(emu.blackhole(&c.connection_id));
+    assert!(emu.wait_until(T, |cs| cs[0].blackholed).await);
+    assert!(emu.drop_connection(&c.connection_id));
+    c.expect_drop().await;
+    c.recover().await;
+    c.send(json!({"type":"ping"})).await;
+    assert_eq!(c.recv().await["type"], "pong");
+}
+
+#[tokio::test]
 async fn injected_server_group_and_raw_frames() {
     let emu = emulator().await;
     let mut a = Client::reliable(&emu, "h", TokenOptions::user("a").group("g")).await;
@@ -206,7 +219,8 @@ async fn control_surface_over_http() {
     let r = http(&emu, "POST", &format!("/_emulator/connections/{}/blackhole", d.connection_id), &[], b"").await;
     assert_eq!(r.status, 200);
     d.expect_silence(QUIET).await;
-    assert_eq!(http(&emu, "POST", "/_emulator/drop-all", &[], b"").await.json()["dropped"], 0, "black-holed is not attached");
+    assert_eq!(http(&emu, "POST", "/_emulator/drop-all", &[], b"").await.json()["dropped"], 1, "the held socket is cut too");
+    d.expect_drop().await;
     assert_eq!(http(&emu, "POST", "/_emulator/connections/nope/drop", &[], b"").await.status, 404);
     assert_eq!(http(&emu, "POST", "/_emulator/fail-acks?count=x", &[], b"").await.status, 400);
     assert_eq!(http(&emu, "GET", "/_emulator/nothing", &[], b"").await.status, 404);
