@@ -1,16 +1,74 @@
 //! One WebSocket connection attempt.
 
 use crate::protocol::Protocol;
+use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::WebSocketStream;
 
 /// The socket of a connection. Boxed: the stream is large, and the client's task moves it
 /// through several states; a pointer keeps that task small for idle clients.
-pub(crate) type WsStream = Box<WebSocketStream<MaybeTlsStream<TcpStream>>>;
+pub(crate) type WsStream = Box<WebSocketStream<Socket>>;
+
+/// The byte stream under a WebSocket. The TLS state (over a kilobyte) is boxed so that plain
+/// `ws://` connections, the many idle ones included, do not carry its size.
+pub(crate) enum Socket {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Socket {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Socket::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Socket::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Socket {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Socket::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Socket::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Socket::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Socket::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Socket::Plain(s) => s.is_write_vectored(),
+            Socket::Tls(s) => s.is_write_vectored(),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Socket::Plain(s) => Pin::new(s).poll_flush(cx),
+            Socket::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Socket::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Socket::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
 
 /// What a connection attempt needs besides the URL.
 #[derive(Debug)]
@@ -103,14 +161,20 @@ pub(crate) async fn connect(url: &str, options: &TransportOptions) -> Result<WsS
     let tcp = TcpStream::connect((host, port)).await.map_err(|e| ConnectError::Io(format!("TCP connect to {host}:{port}: {e}")))?;
     // Small frames must leave at once: the protocol is request/ack, latency matters.
     tcp.set_nodelay(true).map_err(|e| ConnectError::Io(e.to_string()))?;
-    let connector = if secure {
-        Connector::Rustls(options.tls().map_err(ConnectError::Invalid)?)
-    } else {
-        Connector::Plain
-    };
-    let (ws, _response) =
-        tokio_tungstenite::client_async_tls_with_config(request, tcp, Some(websocket_config()), Some(connector))
+    let socket = if secure {
+        let config = options.tls().map_err(ConnectError::Invalid)?;
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+            .map_err(|_| ConnectError::Invalid(format!("URL {redacted} has an invalid host name")))?;
+        let tls = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
             .await
+            .map_err(|e| ConnectError::Io(format!("TLS handshake with {host}:{port}: {e}")))?;
+        Socket::Tls(Box::new(tls))
+    } else {
+        Socket::Plain(tcp)
+    };
+    let (ws, _response) = tokio_tungstenite::client_async_with_config(request, socket, Some(websocket_config()))
+        .await
             .map_err(|e| match e {
                 tokio_tungstenite::tungstenite::Error::Http(response) => {
                     ConnectError::Refused { status: response.status().as_u16() }
