@@ -1,13 +1,9 @@
 //! One WebSocket connection attempt.
 
+use super::socket::Socket;
 use crate::protocol::Protocol;
-use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -16,59 +12,6 @@ use tokio_tungstenite::WebSocketStream;
 /// The socket of a connection. Boxed: the stream is large, and the client's task moves it
 /// through several states; a pointer keeps that task small for idle clients.
 pub(crate) type WsStream = Box<WebSocketStream<Socket>>;
-
-/// The byte stream under a WebSocket. The TLS state (over a kilobyte) is boxed so that plain
-/// `ws://` connections, the many idle ones included, do not carry its size.
-pub(crate) enum Socket {
-    Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
-}
-
-impl AsyncRead for Socket {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Socket::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Socket::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Socket {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Socket::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Socket::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Socket::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            Socket::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
-        }
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        match self {
-            Socket::Plain(s) => s.is_write_vectored(),
-            Socket::Tls(s) => s.is_write_vectored(),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Socket::Plain(s) => Pin::new(s).poll_flush(cx),
-            Socket::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Socket::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            Socket::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
-        }
-    }
-}
 
 /// What a connection attempt needs besides the URL.
 #[derive(Debug)]
@@ -175,12 +118,12 @@ pub(crate) async fn connect(url: &str, options: &TransportOptions) -> Result<WsS
     };
     let (ws, _response) = tokio_tungstenite::client_async_with_config(request, socket, Some(websocket_config()))
         .await
-            .map_err(|e| match e {
-                tokio_tungstenite::tungstenite::Error::Http(response) => {
-                    ConnectError::Refused { status: response.status().as_u16() }
-                }
-                other => ConnectError::Io(strip_url(other.to_string(), url)),
-            })?;
+        .map_err(|e| match e {
+            tokio_tungstenite::tungstenite::Error::Http(response) => {
+                ConnectError::Refused { status: response.status().as_u16() }
+            }
+            other => ConnectError::Io(strip_url(other.to_string(), url)),
+        })?;
     Ok(Box::new(ws))
 }
 

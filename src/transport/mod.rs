@@ -4,6 +4,7 @@
 //! recovery query parameters.
 
 mod connect;
+mod socket;
 mod tls;
 mod url;
 
