@@ -12,18 +12,23 @@ use std::time::Duration;
 use webpubsub_client::{ClientState, Credential, Error, Event, Protocol, WebPubSubClient};
 use webpubsub_emulator::TokenOptions;
 
+/// The next text message, skipping other events; panics with `what` if none comes in time.
+async fn next_text(events: &mut webpubsub_client::EventReceiver, what: impl std::fmt::Display) -> String {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            if let Some(text) = text_of(&events.recv().await.expect("events end")) {
+                return text;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{what} never arrived"))
+}
+
 /// Receives `count` numbered texts and checks each arrives exactly once, in order.
 async fn expect_sequence(events: &mut webpubsub_client::EventReceiver, count: usize) {
     for n in 0..count {
-        let text = tokio::time::timeout(WAIT, async {
-            loop {
-                if let Some(text) = text_of(&events.recv().await.expect("events end")) {
-                    return text;
-                }
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("message {n} of {count} never arrived"));
+        let text = next_text(events, format_args!("message {n} of {count}")).await;
         assert_eq!(text, format!("{n}"), "message {n} missing, duplicated or out of order");
     }
 }
@@ -408,15 +413,7 @@ async fn a_fast_stream_of_large_messages_is_received_without_overflow() {
         }
     });
     for n in 0..400 {
-        let text = tokio::time::timeout(WAIT, async {
-            loop {
-                if let Some(text) = text_of(&events.recv().await.expect("events end")) {
-                    return text;
-                }
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("message {n} never arrived"));
+        let text = next_text(&mut events, format_args!("message {n}")).await;
         assert_eq!(text.split(' ').next(), Some(n.to_string().as_str()), "message {n} lost or out of order");
     }
     publish.await.unwrap();

@@ -129,6 +129,16 @@ def recovery_rep(samples):
             "samples_ms": [s * 1e3 for s in samples]}
 
 
+def scale_rep(meter, n, connect_s, times, rss_growth_kib, received):
+    """The one repetition of the scale workload (sync and asyncio alike)."""
+    r = {}
+    meter.finish(r)
+    r.update({"clients": n, "connect_s": connect_s, "connect_rate": n / connect_s,
+              "broadcast_ms_p50": quantile(sorted(times), 0.5), "broadcast_ms": times,
+              "kib_per_client": rss_growth_kib / n, "received": received})
+    return r
+
+
 def count_for(rate):
     return int(max(1000, min(5_000_000, rate * arg("duration", 2.0))))
 
@@ -409,11 +419,7 @@ def sync_scale():
             if not cond.wait_for(lambda: received[0] >= (b + 1) * n, WAIT_S):
                 raise RuntimeError(f"broadcast {b}: {received[0]} of {(b + 1) * n} receipts")
         times.append((time.perf_counter() - t) * 1e3)
-    r = {}
-    meter.finish(r)
-    r.update({"clients": n, "connect_s": connect_s, "connect_rate": n / connect_s,
-              "broadcast_ms_p50": quantile(sorted(times), 0.5), "broadcast_ms": times,
-              "kib_per_client": (after - before) / n, "received": received[0]})
+    r = scale_rep(meter, n, connect_s, times, after - before, received[0])
     del clients
     return [r], {}
 
@@ -635,11 +641,7 @@ async def aio_scale():
             await asyncio.wait_for(changed.wait(), WAIT_S)
             changed.clear()
         times.append((time.perf_counter() - t) * 1e3)
-    r = {}
-    meter.finish(r)
-    r.update({"clients": n, "connect_s": connect_s, "connect_rate": n / connect_s,
-              "broadcast_ms_p50": quantile(sorted(times), 0.5), "broadcast_ms": times,
-              "kib_per_client": (after - before) / n, "received": received[0]})
+    r = scale_rep(meter, n, connect_s, times, after - before, received[0])
     del clients
     return [r], {}
 

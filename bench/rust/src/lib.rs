@@ -8,6 +8,7 @@
 
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 pub mod control;
@@ -65,6 +66,16 @@ impl Args {
     /// Seconds per measured repetition of the time-bounded workloads.
     pub fn duration(&self) -> Duration {
         Duration::from_secs_f64(self.num("duration", 2.0))
+    }
+
+    /// The length of repetition `rep` of a time-bounded workload: repetition 0 is the
+    /// half-length warm-up that is not reported.
+    pub fn rep_duration(&self, rep: usize) -> Duration {
+        if rep == 0 {
+            self.duration() / 2
+        } else {
+            self.duration()
+        }
     }
 
     /// The PID whose CPU time is reported as the server's (emulator or ceiling relay).
@@ -183,6 +194,15 @@ impl Meter {
     }
 }
 
+/// One repetition of a throughput workload: `count` messages over the meter's time.
+pub fn rate_rep(meter: &Meter, count: u64) -> Map<String, Value> {
+    let mut rep = Map::new();
+    let elapsed = meter.finish(&mut rep);
+    rep.insert("rate".into(), json!(count as f64 / elapsed));
+    rep.insert("messages".into(), json!(count));
+    rep
+}
+
 /// The `q`-quantile (0..=1) of sorted samples (nearest rank).
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
@@ -234,14 +254,23 @@ pub fn runtime(args: &Args) -> tokio::runtime::Runtime {
     builder.enable_all().build().expect("a Tokio runtime")
 }
 
-/// Prints the one result line.
-pub fn report(contender: &str, workload: &str, reps: Vec<Map<String, Value>>, info: Value) {
-    println!("{}", json!({"contender": contender, "workload": workload, "reps": reps, "info": info}));
-}
+/// What a workload returns: its reported repetitions and extra information.
+pub type Outcome = Result<(Vec<Map<String, Value>>, Value), String>;
 
-/// Prints the one result line of a failed run.
-pub fn report_error(contender: &str, workload: &str, error: &str) {
-    println!("{}", json!({"contender": contender, "workload": workload, "error": error}));
+/// Runs a contender's workload on the runtime `--runtime` asks for and prints its one result
+/// line. The workload runs as a spawned task, as application code in a Tokio program does
+/// (on a worker thread of the multi-thread runtime), not on the thread of `block_on`.
+pub fn execute(contender: &str, args: &Args, workload: impl Future<Output = Outcome> + Send + 'static) {
+    let runtime = runtime(args);
+    let outcome = runtime.block_on(async move {
+        tokio::spawn(workload).await.unwrap_or_else(|e| Err(format!("the workload panicked: {e}")))
+    });
+    let line = match outcome {
+        Ok((reps, info)) => json!({"contender": contender, "workload": args.workload, "reps": reps, "info": info}),
+        Err(error) => json!({"contender": contender, "workload": args.workload, "error": error}),
+    };
+    println!("{line}");
+    runtime.shutdown_timeout(Duration::from_millis(100));
 }
 
 #[cfg(test)]

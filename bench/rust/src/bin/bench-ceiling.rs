@@ -95,7 +95,7 @@ async fn seq(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
     let mut ack_id = 0u64;
     let mut reps = Vec::new();
     for rep in 0..=ctx.args.num("reps", 5) {
-        let duration = if rep == 0 { ctx.args.duration() / 2 } else { ctx.args.duration() };
+        let duration = ctx.args.rep_duration(rep);
         let meter = Meter::start(ctx.args.server_pid());
         let mut count = 0u64;
         while meter.elapsed() < duration {
@@ -110,10 +110,7 @@ async fn seq(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
             }
             count += 1;
         }
-        let mut r = Map::new();
-        let elapsed = meter.finish(&mut r);
-        r.insert("rate".into(), json!(count as f64 / elapsed));
-        r.insert("messages".into(), json!(count));
+        let r = rate_rep(&meter, count);
         if rep > 0 {
             reps.push(r);
         }
@@ -129,7 +126,7 @@ async fn pipe(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
     let mut next_id = 0u64;
     let mut reps = Vec::new();
     for rep in 0..=ctx.args.num("reps", 5) {
-        let duration = if rep == 0 { ctx.args.duration() / 2 } else { ctx.args.duration() };
+        let duration = ctx.args.rep_duration(rep);
         let meter = Meter::start(ctx.args.server_pid());
         let (mut sent, mut acked) = (0u64, 0u64);
         loop {
@@ -150,10 +147,7 @@ async fn pipe(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
                 acked += ack_of(&next.map_err(|e| e.to_string())?).is_some() as u64;
             }
         }
-        let mut r = Map::new();
-        let elapsed = meter.finish(&mut r);
-        r.insert("rate".into(), json!(acked as f64 / elapsed));
-        r.insert("messages".into(), json!(acked));
+        let r = rate_rep(&meter, acked);
         if rep > 0 {
             reps.push(r);
         }
@@ -414,21 +408,10 @@ fn main() {
         config: WebSocketConfig::default().read_buffer_size(buffer).write_buffer_size(buffer),
         args: args.clone(),
     };
-    let runtime = runtime(&args);
-    // The workload runs as a spawned task, as application code in a Tokio program does
-    // (on a worker thread of the multi-thread runtime), not on the thread of `block_on`.
-    let result = runtime.block_on(async move {
-        let task = tokio::spawn(async move { run(&ctx).await });
-        task.await.unwrap_or_else(|e| Err(format!("the workload panicked: {e}")))
-    });
-    match result {
-        Ok((reps, info)) => report(CONTENDER, &args.workload, reps, info),
-        Err(e) => report_error(CONTENDER, &args.workload, &e),
-    }
-    runtime.shutdown_timeout(Duration::from_millis(100));
+    execute(CONTENDER, &args, async move { run(&ctx).await });
 }
 
-async fn run(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
+async fn run(ctx: &Ctx) -> Outcome {
     match ctx.args.workload.as_str() {
         "seq" => seq(ctx).await,
         "pipe" => pipe(ctx).await,

@@ -56,17 +56,14 @@ async fn seq(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
     let payload = payload(0, ctx.args.num("size", 64));
     let mut reps = Vec::new();
     for rep in 0..=ctx.args.num("reps", 5) {
-        let duration = if rep == 0 { ctx.args.duration() / 2 } else { ctx.args.duration() };
+        let duration = ctx.args.rep_duration(rep);
         let meter = Meter::start(ctx.args.server_pid());
         let mut count = 0u64;
         while meter.elapsed() < duration {
             client.send_to_group(GROUP, Data::text(payload.clone())).await.map_err(|e| e.to_string())?;
             count += 1;
         }
-        let mut r = Map::new();
-        let elapsed = meter.finish(&mut r);
-        r.insert("rate".into(), json!(count as f64 / elapsed));
-        r.insert("messages".into(), json!(count));
+        let r = rate_rep(&meter, count);
         if rep > 0 {
             reps.push(r);
         }
@@ -81,7 +78,7 @@ async fn pipe(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
     let window: usize = ctx.args.num("window", 1000);
     let mut reps = Vec::new();
     for rep in 0..=ctx.args.num("reps", 5) {
-        let duration = if rep == 0 { ctx.args.duration() / 2 } else { ctx.args.duration() };
+        let duration = ctx.args.rep_duration(rep);
         let meter = Meter::start(ctx.args.server_pid());
         // A window of queued sends; acks come back in order, so waiting for the oldest is
         // enough (a `FuturesUnordered` would poll every completion, at about 20% more CPU).
@@ -103,10 +100,7 @@ async fn pipe(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
                 None => break,
             }
         }
-        let mut r = Map::new();
-        let elapsed = meter.finish(&mut r);
-        r.insert("rate".into(), json!(acked as f64 / elapsed));
-        r.insert("messages".into(), json!(acked));
+        let r = rate_rep(&meter, acked);
         if rep > 0 {
             reps.push(r);
         }
@@ -356,21 +350,10 @@ fn main() {
     let args = Args::parse();
     proc::raise_fd_limit();
     let ctx = Ctx { control: Control::new(&args.required("endpoint")), hub: args.str("hub", "bench"), args: args.clone() };
-    let runtime = runtime(&args);
-    // The workload runs as a spawned task, as application code in a Tokio program does
-    // (on a worker thread of the multi-thread runtime), not on the thread of `block_on`.
-    let result = runtime.block_on(async move {
-        let task = tokio::spawn(async move { run(&ctx).await });
-        task.await.unwrap_or_else(|e| Err(format!("the workload panicked: {e}")))
-    });
-    match result {
-        Ok((reps, info)) => report(CONTENDER, &args.workload, reps, info),
-        Err(e) => report_error(CONTENDER, &args.workload, &e),
-    }
-    runtime.shutdown_timeout(Duration::from_millis(100));
+    execute(CONTENDER, &args, async move { run(&ctx).await });
 }
 
-async fn run(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
+async fn run(ctx: &Ctx) -> Outcome {
     match ctx.args.workload.as_str() {
         "seq" => seq(ctx).await,
         "pipe" => pipe(ctx).await,
