@@ -1,6 +1,6 @@
 //! A misbehaving service cannot make the client retry faster than its policies allow: a
 //! connection or recovered socket that dies right after it opened counts as a failed
-//! attempt.
+//! attempt, and one socket has one `connected` message.
 //!
 //! The peer here is a bare WebSocket server, not the emulator: it is the adversary.
 
@@ -118,6 +118,11 @@ fn disconnected(message: &str) -> Message {
 async fn close_with(ws: &mut WebSocketStream<TcpStream>, code: CloseCode) {
     let _ = ws.send(Message::Close(Some(CloseFrame { code, reason: "go away".into() }))).await;
     let _ = tokio::time::timeout(Duration::from_secs(2), async { while let Some(Ok(_)) = ws.next().await {} }).await;
+}
+
+/// Reads until the client closes: keeps a socket open and answers the client's close.
+async fn hold(ws: &mut WebSocketStream<TcpStream>) {
+    while let Some(Ok(_)) = ws.next().await {}
 }
 
 fn awps(query: &str, name: &str) -> Option<String> {
@@ -285,4 +290,65 @@ async fn connections_that_die_young_count_against_the_reconnect_retries() {
     assert!(stopped.is_ok(), "the client kept reconnecting: {} upgrades", peer.upgrades());
     assert_eq!(client.state(), ClientState::Stopped);
     assert_eq!(peer.upgrades(), 3, "the first connection and two retries");
+}
+
+/// A second `connected` on the same socket, with another id and token, is ignored: the
+/// recovery uses the first id and token, and the application sees one `Connected`.
+#[tokio::test]
+async fn a_second_connected_message_on_one_socket_does_not_replace_the_reconnection_token() {
+    let peer = Peer::start(|mut up: Upgrade| async move {
+        if up.index == 0 {
+            let _ = up.ws.send(connected("first-id", Some("first-token"))).await;
+            let _ = up.ws.send(connected("second-id", Some("second-token"))).await;
+            // Dropped without a close frame: the client recovers.
+            return;
+        }
+        hold(&mut up.ws).await;
+    })
+    .await;
+    let (client, mut events) = WebPubSubClient::with_options(peer.url().into(), ClientOptions::default()).unwrap();
+    client.start().await.unwrap();
+    let seen = common::events_until(&mut events, |e| matches!(e, Event::Recovered { .. } | Event::Disconnected { .. })).await;
+    let queries = peer.queries();
+    assert_eq!(queries.len(), 2, "the connection and one recovery: {queries:?}");
+    assert_eq!(awps(&queries[1], "awps_connection_id").as_deref(), Some("first-id"));
+    assert_eq!(awps(&queries[1], "awps_reconnection_token").as_deref(), Some("first-token"));
+    assert!(matches!(seen.last(), Some(Event::Recovered { .. })), "recovered: {seen:#?}");
+    let connected: Vec<_> = seen.iter().filter(|e| matches!(e, Event::Connected { .. })).collect();
+    assert_eq!(connected, [&Event::Connected { connection_id: "first-id".into(), user_id: Some("u".into()) }]);
+    assert_eq!(client.connection_id().as_deref(), Some("first-id"));
+    client.stop().await;
+}
+
+/// On a recovered socket the service may send `connected` again: its first one refreshes the
+/// token (same connection id), a second one is ignored like on any socket.
+#[tokio::test]
+async fn a_recovered_socket_refreshes_the_token_with_its_first_connected_message_only() {
+    let peer = Peer::start(|mut up: Upgrade| async move {
+        match up.index {
+            0 => {
+                let _ = up.ws.send(connected("c0", Some("t0"))).await;
+            }
+            1 => {
+                let _ = up.ws.send(connected("c0", Some("t1"))).await;
+                let _ = up.ws.send(connected("c0", Some("t2"))).await;
+            }
+            _ => hold(&mut up.ws).await,
+        }
+    })
+    .await;
+    let (client, mut events) = WebPubSubClient::with_options(peer.url().into(), ClientOptions::default()).unwrap();
+    client.start().await.unwrap();
+    let mut recovered = 0;
+    let seen = common::events_until(&mut events, |e| {
+        recovered += matches!(e, Event::Recovered { .. }) as usize;
+        recovered == 2 || matches!(e, Event::Disconnected { .. })
+    })
+    .await;
+    let queries = peer.queries();
+    assert_eq!(queries.len(), 3, "the connection and two recoveries: {queries:?}");
+    assert_eq!(awps(&queries[1], "awps_reconnection_token").as_deref(), Some("t0"));
+    assert_eq!(awps(&queries[2], "awps_reconnection_token").as_deref(), Some("t1"));
+    assert_eq!(seen.iter().filter(|e| matches!(e, Event::Connected { .. })).count(), 1);
+    client.stop().await;
 }

@@ -236,9 +236,11 @@ impl Driver {
         // State and `connected` event first: whoever `start` wakes sees them.
         let mut ws = self.begin_connection(established);
         let _ = start.send(Ok(()));
+        // A socket opened by a recovery has not had its `connected` message yet.
+        let mut recovered = false;
         loop {
             self.set_state(ClientState::Connected);
-            let (close_code, reason) = match self.run_connection(&mut ws).await {
+            let (close_code, reason) = match self.run_connection(&mut ws, !recovered).await {
                 ConnectionEnd::Stop => return Box::pin(self.finish_stop(Some(ws))).await,
                 ConnectionEnd::Lost { close_code, reason } => (close_code, reason),
             };
@@ -249,8 +251,8 @@ impl Driver {
                 // Boxed like every rare phase: the idle client's task stays small.
                 match Box::pin(self.recover(close_code)).await {
                     Err(Stopping) => return Box::pin(self.finish_stop(None)).await,
-                    Ok(Some(recovered)) => {
-                        ws = recovered;
+                    Ok(Some(socket)) => {
+                        (ws, recovered) = (socket, true);
                         continue;
                     }
                     Ok(None) => {}
@@ -262,7 +264,7 @@ impl Driver {
             }
             self.set_state(ClientState::Reconnecting);
             match Box::pin(self.reconnect(young)).await {
-                Ok(Some(established)) => ws = self.begin_connection(established),
+                Ok(Some(established)) => (ws, recovered) = (self.begin_connection(established), false),
                 Ok(None) | Err(Stopping) => return Box::pin(self.finish_stop(None)).await,
             }
         }
