@@ -81,7 +81,8 @@ async fn a_stream_survives_twenty_abrupt_drops_without_loss_duplicates_or_reorde
     expect_sequence(&mut events, MESSAGES).await;
     publish.await.unwrap();
     assert_eq!(chaos.await.unwrap(), 20);
-    assert_eq!(receiver.state(), ClientState::Connected);
+    // The last drops may be recovering still: sockets that die young are recovered after a pause.
+    eventually("the receiver is connected again", || async { receiver.state() == ClientState::Connected }).await;
 }
 
 #[tokio::test]

@@ -84,12 +84,17 @@ pub struct ClientOptions {
     /// Retries of operations that failed transiently (`InternalServerError`), always with the
     /// same ackId. Default: 3 retries, exponential from 0.8 s, capped at 30 s, jittered.
     pub message_retry: RetryPolicy,
-    /// Reconnect attempts after a connection is lost for good. Default: unlimited,
-    /// exponential from 1 s, capped at 30 s, jittered.
+    /// Reconnect attempts after a connection is lost for good. The first attempt is
+    /// immediate after a connection that worked; a connection that closed within
+    /// [`stable_connection_time`](Self::stable_connection_time) counts as a failed attempt,
+    /// so the backoff keeps growing. Default: unlimited, exponential from 1 s, capped at
+    /// 30 s, jittered.
     pub reconnect_retry: RetryPolicy,
     /// How long to try recovering a dropped reliable connection. Default: 30 s.
     pub recovery_window: Duration,
-    /// Pause between recovery attempts. Default: 1 s.
+    /// Pause between recovery attempts, also after a recovered socket that closed within
+    /// [`stable_connection_time`](Self::stable_connection_time) (the recovery then goes on
+    /// in the same window). Default: 1 s.
     pub recovery_interval: Duration,
     /// Bound of one connection attempt (TCP, TLS, upgrade, and the `connected` message).
     /// Default: 10 s.
@@ -118,6 +123,21 @@ pub struct ClientOptions {
     pub user_agent: String,
     /// Extra trusted CA certificates (PEM) for `wss://`, on top of the system's roots.
     pub extra_ca_certificates_pem: Option<Vec<u8>>,
+}
+
+impl ClientOptions {
+    /// How long a connection must stay open to count as working: the longest of 1 s,
+    /// `reconnect_retry.initial_delay` and `recovery_interval`.
+    ///
+    /// One that closes sooner (the service accepted the upgrade, perhaps sent `connected`,
+    /// then closed) is a failed attempt: it counts against `reconnect_retry.max_retries`, and
+    /// the next attempt waits the policy's next delay; a recovered socket that closes sooner
+    /// makes the recovery go on in the same window after `recovery_interval`. So no service
+    /// behaviour makes the client connect faster than its policies allow. Only after a
+    /// connection that worked is the first attempt immediate and the backoff reset.
+    pub fn stable_connection_time(&self) -> Duration {
+        Duration::from_secs(1).max(self.reconnect_retry.initial_delay).max(self.recovery_interval)
+    }
 }
 
 impl Default for ClientOptions {
@@ -237,5 +257,16 @@ mod tests {
     fn fixed_and_none_policies() {
         assert_eq!(RetryPolicy::fixed(Some(2), Duration::from_secs(1)).delay(7), Duration::from_secs(1));
         assert!(!RetryPolicy::none().allows(1));
+    }
+
+    #[test]
+    fn the_stable_time_is_at_least_a_second_and_follows_the_policies() {
+        let mut options = ClientOptions::default();
+        assert_eq!(options.stable_connection_time(), Duration::from_secs(1));
+        options.reconnect_retry = RetryPolicy::fixed(None, Duration::from_millis(10));
+        options.recovery_interval = Duration::from_millis(10);
+        assert_eq!(options.stable_connection_time(), Duration::from_secs(1));
+        options.recovery_interval = Duration::from_secs(3);
+        assert_eq!(options.stable_connection_time(), Duration::from_secs(3));
     }
 }

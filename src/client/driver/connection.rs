@@ -60,10 +60,15 @@ struct Loop {
     closing: bool,
     close_code: Option<u16>,
     close_reason: Option<String>,
+    /// This socket's `connected` message arrived (a new connection's before the loop, a
+    /// recovered one's perhaps in it); a socket has one, later ones are ignored.
+    connected_seen: bool,
 }
 
 impl Driver {
-    pub(super) async fn run_connection(&mut self, ws: &mut WsStream) -> ConnectionEnd {
+    /// Runs an open socket until it ends; `connected_seen` when its `connected` message was
+    /// already read (a new connection), not for a recovered socket.
+    pub(super) async fn run_connection(&mut self, ws: &mut WsStream, connected_seen: bool) -> ConnectionEnd {
         let options = &self.shared.options;
         let now = Instant::now();
         let mut state = Loop {
@@ -78,6 +83,7 @@ impl Driver {
             closing: false,
             close_code: None,
             close_reason: None,
+            connected_seen,
         };
         self.arm_keepalive(&mut state);
         // After a recovery: tell the service at once what arrived before the drop.
@@ -214,10 +220,17 @@ impl Driver {
                 self.resolve_ack(ack_id, success, error, batch);
                 false
             }
-            ServiceMessage::Connected { reconnection_token, .. } => {
-                // A repeated `connected` (after recovery) only refreshes the token.
-                if let (Some(session), Some(token)) = (self.session.as_mut(), reconnection_token) {
-                    session.reconnection_token = Some(token);
+            ServiceMessage::Connected { connection_id, reconnection_token, .. } => {
+                // The service may send `connected` again on a recovered socket: it only
+                // refreshes the token. Any other `connected` cannot be trusted to replace it.
+                let first = !std::mem::replace(&mut state.connected_seen, true);
+                match self.session.as_mut() {
+                    Some(session) if first && session.connection_id == connection_id => {
+                        if let Some(token) = reconnection_token {
+                            session.reconnection_token = Some(token);
+                        }
+                    }
+                    _ => tracing::warn!(%connection_id, first, "unexpected `connected` message ignored"),
                 }
                 false
             }

@@ -15,6 +15,7 @@
 //! one task without locks.
 
 mod connection;
+mod pacing;
 
 use super::acks::{AckOutcome, GroupChange, PendingAcks, Waiter};
 use super::events::{Event, EventQueue};
@@ -23,6 +24,7 @@ use super::queue::OpReceiver;
 use super::sequence::SequenceTracker;
 use super::control::Control;
 use super::{lock, ClientState, Credential, Shared};
+use pacing::Pacing;
 use crate::protocol::{decode_service_message, encode_request, Request, ServiceMessage};
 use crate::transport::{self, ConnectError, TransportOptions, WsStream};
 use crate::Error;
@@ -141,6 +143,7 @@ pub(crate) struct Driver {
     session: Option<Session>,
     /// The `disconnected` message of the current socket, if the service sent one.
     service_goodbye: Option<String>,
+    pacing: Pacing,
 }
 
 impl Driver {
@@ -171,6 +174,7 @@ impl Driver {
             sequence: SequenceTracker::default(),
             session: None,
             service_goodbye: None,
+            pacing: Pacing::default(),
         }
     }
 
@@ -214,6 +218,7 @@ impl Driver {
     /// One started period: from `start` until the client is stopped again.
     async fn run_session(&mut self, start: oneshot::Sender<Result<(), Error>>) {
         self.set_state(ClientState::Connecting);
+        self.pacing = Pacing::default();
         let attempt = Box::pin(establish(&self.credential, &self.transport, self.shared.options.connect_timeout));
         let established = match self.inbox.guard(attempt).await {
             Err(Stopping) => {
@@ -231,20 +236,23 @@ impl Driver {
         // State and `connected` event first: whoever `start` wakes sees them.
         let mut ws = self.begin_connection(established);
         let _ = start.send(Ok(()));
+        // A socket opened by a recovery has not had its `connected` message yet.
+        let mut recovered = false;
         loop {
             self.set_state(ClientState::Connected);
-            let (close_code, reason) = match self.run_connection(&mut ws).await {
+            let (close_code, reason) = match self.run_connection(&mut ws, !recovered).await {
                 ConnectionEnd::Stop => return Box::pin(self.finish_stop(Some(ws))).await,
                 ConnectionEnd::Lost { close_code, reason } => (close_code, reason),
             };
             drop(ws);
-            tracing::info!(close_code, %reason, "connection dropped");
+            let young = self.pacing.socket_closed(self.shared.options.stable_connection_time());
+            tracing::info!(close_code, %reason, young, "connection dropped");
             if self.recoverable(close_code) {
                 // Boxed like every rare phase: the idle client's task stays small.
                 match Box::pin(self.recover(close_code)).await {
                     Err(Stopping) => return Box::pin(self.finish_stop(None)).await,
-                    Ok(Some(recovered)) => {
-                        ws = recovered;
+                    Ok(Some(socket)) => {
+                        (ws, recovered) = (socket, true);
                         continue;
                     }
                     Ok(None) => {}
@@ -255,8 +263,8 @@ impl Driver {
                 return Box::pin(self.finish_stop(None)).await;
             }
             self.set_state(ClientState::Reconnecting);
-            match Box::pin(self.reconnect()).await {
-                Ok(Some(established)) => ws = self.begin_connection(established),
+            match Box::pin(self.reconnect(young)).await {
+                Ok(Some(established)) => (ws, recovered) = (self.begin_connection(established), false),
                 Ok(None) | Err(Stopping) => return Box::pin(self.finish_stop(None)).await,
             }
         }
@@ -274,6 +282,7 @@ impl Driver {
     fn begin_connection(&mut self, established: Established) -> WsStream {
         let Established { ws, url, connection_id, user_id, reconnection_token } = established;
         tracing::info!(%connection_id, "connected");
+        self.pacing.connection_opened();
         self.sequence.reset();
         self.service_goodbye = None;
         {
@@ -326,7 +335,9 @@ impl Driver {
     }
 
     /// Recovering: reopens the same logical connection within the recovery window. `None`
-    /// when recovery is impossible or the window ran out.
+    /// when recovery is impossible or the window ran out. While recovered sockets die young
+    /// the window is the one under way and every attempt waits `recovery_interval` first,
+    /// so a service that accepts recoveries and closes them at once cannot make this spin.
     async fn recover(&mut self, close_code: Option<u16>) -> Result<Option<WsStream>, Stopping> {
         let options = &self.shared.options;
         let Some(session) = &self.session else { return Ok(None) };
@@ -341,10 +352,15 @@ impl Driver {
         self.set_state(ClientState::Recovering);
         self.events.push(Event::Recovering { connection_id: connection_id.clone(), close_code });
         let started = Instant::now();
-        let deadline = started + options.recovery_window;
         let (connect_timeout, interval) = (options.connect_timeout, options.recovery_interval);
+        let (deadline, mut pause) = self.pacing.recovery_window(options.recovery_window, interval);
         let mut attempt = 0u32;
         loop {
+            if !pause.is_zero() {
+                let pause = pause.min(deadline.saturating_duration_since(Instant::now()));
+                self.inbox.guard(tokio::time::sleep(pause)).await?;
+            }
+            pause = interval;
             attempt += 1;
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -357,6 +373,7 @@ impl Driver {
                     let elapsed = started.elapsed();
                     tracing::info!(%connection_id, ?elapsed, attempt, "connection recovered");
                     self.service_goodbye = None;
+                    self.pacing.socket_recovered();
                     self.resend = self.pending.frames_ordered().into();
                     self.events.push(Event::Recovered { connection_id, elapsed });
                     return Ok(Some(ws));
@@ -368,29 +385,33 @@ impl Driver {
                 Ok(Err(error)) => tracing::debug!(%error, attempt, "recovery attempt failed"),
                 Err(_) => tracing::debug!(attempt, "recovery attempt timed out"),
             }
-            let pause = interval.min(deadline.saturating_duration_since(Instant::now()));
-            self.inbox.guard(tokio::time::sleep(pause)).await?;
         }
     }
 
     /// Reconnecting: new connections with a fresh URL, under the reconnect policy. `None`
-    /// when the policy gives up.
-    async fn reconnect(&mut self) -> Result<Option<Established>, Stopping> {
+    /// when the policy gives up. The first attempt is immediate only after a connection that
+    /// worked: one that died `young` was a failed attempt too, and the backoff goes on.
+    async fn reconnect(&mut self, young: bool) -> Result<Option<Established>, Stopping> {
         let policy = self.shared.options.reconnect_retry.clone();
-        let mut retry = 0u32;
+        if young {
+            let Some(delay) = self.pacing.attempt_failed(&policy) else {
+                tracing::warn!("the connection closed right after it opened; reconnect gives up");
+                return Ok(None);
+            };
+            tracing::warn!(?delay, "the connection closed right after it opened; reconnecting after a delay");
+            self.inbox.guard(tokio::time::sleep(delay)).await?;
+        }
         loop {
             self.inbox.guard(self.events.lifecycle_room()).await?;
             let attempt = Box::pin(establish(&self.credential, &self.transport, self.shared.options.connect_timeout));
             match self.inbox.guard(attempt).await? {
                 Ok(established) => return Ok(Some(established)),
                 Err(error) => {
-                    retry += 1;
-                    if !policy.allows(retry) {
+                    let Some(delay) = self.pacing.attempt_failed(&policy) else {
                         tracing::warn!(%error, "reconnect failed; giving up");
                         return Ok(None);
-                    }
-                    let delay = policy.delay(retry);
-                    tracing::warn!(%error, retry, ?delay, "reconnect attempt failed");
+                    };
+                    tracing::warn!(%error, ?delay, "reconnect attempt failed");
                     self.inbox.guard(tokio::time::sleep(delay)).await?;
                 }
             }
