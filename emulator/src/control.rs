@@ -167,10 +167,10 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
             let Some(hub) = q.get("hub").filter(|h| http::valid_hub(h)) else {
                 return Err(bad("hub is required and must be a valid hub name"));
             };
-            let minutes = match q.get("minutes").map(str::parse::<i64>) {
+            let minutes = match q.get("minutes").map(auth::parse_token_minutes) {
                 None => 60,
-                Some(Ok(n)) if n >= 1 => n,
-                _ => return Err(bad("minutes must be an integer >= 1")),
+                Some(Ok(n)) => n,
+                Some(Err(e)) => return Err(bad(format!("minutes must be an integer from 1 to {}: {e}", auth::MAX_TOKEN_MINUTES))),
             };
             let host = req.headers().get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
             let claims = auth::client_claims(

@@ -43,7 +43,9 @@ pub use state::{ConnectionInfo, RecordedEvent};
 
 /// Low-level pieces exposed for tests and tools (token minting and checking).
 pub mod token {
-    pub use crate::auth::{audience_matches, client_claims, normalize_url, sign, verify, TokenError};
+    pub use crate::auth::{
+        audience_matches, client_claims, normalize_url, parse_token_minutes, sign, verify, TokenError, MAX_TOKEN_MINUTES,
+    };
 }
 
 use state::Shared;
@@ -106,9 +108,11 @@ impl TokenOptions {
     }
 
     fn lifetime_secs(&self) -> i64 {
+        // Saturating: `Duration::MAX` means "never" rather than wrapping into the past.
+        let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
         match self.expired_by {
-            Some(by) => -(by.as_secs() as i64),
-            None => self.expires_in.as_secs() as i64,
+            Some(by) => -secs(by),
+            None => secs(self.expires_in),
         }
     }
 }
@@ -297,8 +301,15 @@ impl Emulator {
         self.shared.events()
     }
 
+    /// Clears the record and its dropped count.
     pub fn clear_events(&self) {
         self.shared.clear_events();
+    }
+
+    /// How many events were dropped from the record (oldest first) since the last clear,
+    /// because it held more than `max_recorded_events` events or `max_recorded_event_bytes`.
+    pub fn dropped_events(&self) -> u64 {
+        self.shared.dropped_events()
     }
 
     /// Turns echo mode on or off: each client event is answered with a server message.

@@ -263,12 +263,12 @@ pub(crate) async fn read_payload(req: Request<Incoming>) -> Result<Payload, Resp
 }
 
 fn generate_token(shared: &Shared, req: &Request<Incoming>, query: &Query, hub: &str) -> Resp {
-    let minutes = match query.get("minutesToExpire") {
+    let minutes = match query.get("minutesToExpire").map(auth::parse_token_minutes) {
         None => 60,
-        Some(s) => match s.parse::<i64>() {
-            Ok(n) if n >= 1 => n,
-            _ => return bad_request(format!("minutesToExpire must be an integer >= 1, got {s:?}")),
-        },
+        Some(Ok(n)) => n,
+        Some(Err(e)) => {
+            return bad_request(format!("minutesToExpire must be an integer from 1 to {}: {e}", auth::MAX_TOKEN_MINUTES))
+        }
     };
     if let Some(ct) = query.get("clientType") {
         if ct.eq_ignore_ascii_case("mqtt") {
