@@ -7,7 +7,8 @@ use crate::auth;
 use crate::http::{self, Query, Resp};
 use crate::protocol::DataType;
 use crate::rest::read_payload;
-use crate::state::{RecordedEvent, Shared};
+use crate::events::RecordedEvent;
+use crate::state::Shared;
 use base64::Engine;
 use hyper::body::Incoming;
 use hyper::header::HOST;
@@ -16,6 +17,10 @@ use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Response header of `GET /_emulator/events`: events dropped from the full record since the
+/// last clear.
+const DROPPED_EVENTS_HEADER: &str = "x-emulator-dropped-events";
 
 fn bad(message: impl Into<String>) -> Resp {
     http::error(StatusCode::BAD_REQUEST, "BadRequest", message)
@@ -142,15 +147,23 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
         }
         (&Method::GET, ["events"]) => {
             let hub = q.get("hub");
-            let list: Vec<Value> = s
-                .events()
-                .iter()
-                .filter(|e| hub.is_none_or(|h| h.eq_ignore_ascii_case(&e.hub)))
-                .map(event_json)
-                .collect();
-            ok(Value::Array(list))
+            let (events, stats) = s.events_with_stats();
+            let list: Vec<Value> =
+                events.iter().filter(|e| hub.is_none_or(|h| h.eq_ignore_ascii_case(&e.hub))).map(event_json).collect();
+            // The body stays a plain array (existing readers); the loss count rides in a header.
+            let mut r = ok(Value::Array(list));
+            r.headers_mut().insert(DROPPED_EVENTS_HEADER, stats.dropped.into());
+            r
         }
-        (&Method::DELETE, ["events"]) => ok(json!({"cleared": s.clear_events()})),
+        (&Method::GET, ["events", "stats"]) => {
+            let stats = s.event_stats();
+            ok(json!({"recorded": stats.recorded, "bytes": stats.bytes, "dropped": stats.dropped,
+                      "maxEvents": s.config.max_recorded_events, "maxBytes": s.config.max_recorded_event_bytes}))
+        }
+        (&Method::DELETE, ["events"]) => {
+            let before = s.clear_events();
+            ok(json!({"cleared": before.recorded, "dropped": before.dropped}))
+        }
         (&Method::GET, ["echo"]) => ok(json!({"enabled": s.echo.load(Ordering::Relaxed)})),
         (&Method::PUT, ["echo"]) | (&Method::POST, ["echo"]) => match q.get("enabled") {
             Some("true") | Some("1") => {

@@ -27,6 +27,7 @@ mod config;
 mod connection;
 mod control;
 mod endpoint;
+mod events;
 mod faults;
 mod http;
 mod protocol;
@@ -39,7 +40,8 @@ pub use config::{EmulatorConfig, DEFAULT_ACCESS_KEY};
 pub use faults::InjectError;
 pub use protocol::DataType;
 pub use roles::{Pattern, Permission, Permissions, RoleError};
-pub use state::{ConnectionInfo, RecordedEvent};
+pub use events::RecordedEvent;
+pub use state::ConnectionInfo;
 
 /// Low-level pieces exposed for tests and tools (token minting and checking).
 pub mod token {
