@@ -94,8 +94,11 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
         (&Method::POST, ["connections", id, "close"]) => {
             let code = match q.get("code").map(str::parse::<u16>) {
                 None => 1000,
-                Some(Ok(c)) if (1000..=4999).contains(&c) => c,
-                _ => return Err(bad("code must be a close code 1000-4999")),
+                Some(Ok(c)) if http::sendable_close_code(c) => c,
+                _ => {
+                    return Err(bad("code must be a close code that may be sent (RFC 6455 7.4): 1000-1003, \
+                                    1007-1014 or 3000-4999"))
+                }
             };
             let reason = q.get("reason").unwrap_or("Closed by the emulator control API.");
             found(s.close_connection(id, code, reason), id, json!({"closed": true}))
@@ -123,14 +126,12 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
         (&Method::POST, ["connections", id, "blackhole"]) => found(s.blackhole(id), id, json!({"blackholed": true})),
         (&Method::POST, ["connections", id, "raw"]) => {
             let id = id.to_string();
-            match http_body_util::BodyExt::collect(req.into_body()).await {
-                Ok(b) => found(s.inject_raw_frame(&id, &b.to_bytes()), &id, json!({"queued": true})),
-                Err(e) => bad(format!("could not read the body: {e}")),
-            }
+            let body = http::read_body(req.into_body(), s.config.max_http_body_size, s.config.http_body_timeout).await?;
+            found(s.inject_raw_frame(&id, &body), &id, json!({"queued": true}))
         }
         (&Method::POST, ["hubs", hub, "server-message"]) => {
             let (hub, id) = (hub.to_string(), q.get("connectionId").map(str::to_string));
-            let p = read_payload(req).await?;
+            let p = read_payload(req, s.config.http_body_timeout).await?;
             match s.inject_server_payload(&hub, id.as_deref(), &p) {
                 Ok(n) => ok(json!({"delivered": n})),
                 Err(crate::InjectError::NoSuchConnection(id, _)) => no_conn(&id),
@@ -139,7 +140,7 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
         }
         (&Method::POST, ["hubs", hub, "groups", group, "message"]) => {
             let (hub, group) = (hub.to_string(), group.to_string());
-            let p = read_payload(req).await?;
+            let p = read_payload(req, s.config.http_body_timeout).await?;
             match s.inject_group_payload(&hub, &group, &p) {
                 Ok(n) => ok(json!({"delivered": n})),
                 Err(e) => bad(e.to_string()),
