@@ -65,8 +65,8 @@ pub struct TokenOptions {
     pub roles: Vec<String>,
     /// `webpubsub.group`: groups joined at connect time.
     pub groups: Vec<String>,
-    /// Token lifetime (default one hour). A zero or negative lifetime can be had with
-    /// [`TokenOptions::expired`].
+    /// Token lifetime (default one hour; beyond the range of `exp` it saturates to the far
+    /// future). A zero or negative lifetime can be had with [`TokenOptions::expired`].
     pub expires_in: Duration,
     /// Makes the token already expired by this much (for tests of refused tokens).
     pub expired_by: Option<Duration>,
