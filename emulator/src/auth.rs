@@ -42,6 +42,23 @@ pub enum TokenError {
     ClaimType(&'static str),
 }
 
+/// Longest token lifetime accepted from a request, in minutes: `minutesToExpire` is an int32
+/// in the REST schema, and with this cap `now + minutes * 60` cannot overflow.
+pub const MAX_TOKEN_MINUTES: i64 = i32::MAX as i64;
+
+/// Parses a requested token lifetime in minutes (REST `minutesToExpire`, the control API's
+/// `minutes`): a decimal integer from 1 to [`MAX_TOKEN_MINUTES`]. The error says what is wrong.
+pub fn parse_token_minutes(s: &str) -> Result<i64, String> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    match s.parse::<i64>() {
+        Ok(n) if (1..=MAX_TOKEN_MINUTES).contains(&n) => Ok(n),
+        Ok(n) if n < 1 => Err(format!("{n} is not a positive number of minutes")),
+        Ok(n) => Err(format!("{n} is more than {MAX_TOKEN_MINUTES} minutes")),
+        Err(_) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => Err(format!("{s} is out of range")),
+        Err(_) => Err(format!("{s:?} is not an integer")),
+    }
+}
+
 /// Seconds since the Unix epoch.
 pub fn now_secs() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
@@ -89,14 +106,15 @@ pub fn verify(token: &str, key: &str) -> Result<Map<String, Value>, TokenError> 
         None => return Err(TokenError::NoExpiry),
         Some(v) => {
             let exp = v.as_f64().ok_or(TokenError::ClaimType("exp"))? as i64;
-            if exp + CLOCK_SKEW_SECS < now {
+            // `as` saturates a huge or tiny float; saturating arithmetic keeps it from flipping.
+            if exp.saturating_add(CLOCK_SKEW_SECS) < now {
                 return Err(TokenError::Expired);
             }
         }
     }
     if let Some(v) = claims.get("nbf") {
         let nbf = v.as_f64().ok_or(TokenError::ClaimType("nbf"))? as i64;
-        if nbf - CLOCK_SKEW_SECS > now {
+        if nbf.saturating_sub(CLOCK_SKEW_SECS) > now {
             return Err(TokenError::NotYetValid);
         }
     }
@@ -168,7 +186,8 @@ pub fn string_list(claims: &Map<String, Value>, name: &'static str) -> Result<Ve
     }
 }
 
-/// Builds the claims of a client access token the way the server SDKs do.
+/// Builds the claims of a client access token the way the server SDKs do. A lifetime beyond
+/// the range of `exp` saturates (callers that take it from a request validate it first).
 pub fn client_claims(
     audience: &str,
     user_id: Option<&str>,
@@ -180,7 +199,7 @@ pub fn client_claims(
     let mut claims = Map::new();
     claims.insert("aud".into(), Value::String(audience.to_string()));
     claims.insert("iat".into(), Value::from(now));
-    claims.insert("exp".into(), Value::from(now + lifetime_secs));
+    claims.insert("exp".into(), Value::from(now.saturating_add(lifetime_secs)));
     if let Some(u) = user_id {
         claims.insert("sub".into(), Value::String(u.to_string()));
     }
@@ -235,5 +254,33 @@ mod tests {
         let d = vec!["http://example.com/client/hubs/h".to_string()];
         assert!(audience_matches("http://example.com:80/client/hubs/h", &d));
         assert!(audience_matches("https://example.com:443/client/hubs/h", &d));
+    }
+
+    #[test]
+    fn token_minutes_are_an_int32_of_at_least_one() {
+        assert_eq!(parse_token_minutes("1"), Ok(1));
+        assert_eq!(parse_token_minutes("2147483647"), Ok(MAX_TOKEN_MINUTES));
+        for bad in ["0", "-1", "2147483648", "9223372036854775807", "99999999999999999999", "-99999999999999999999",
+                    "", "ten", "1.5", "1e3", " 5", "+", "-"] {
+            assert!(parse_token_minutes(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn extreme_time_claims_neither_overflow_nor_flip() {
+        // A lifetime beyond the i64 range saturates instead of wrapping into the past.
+        let far = client_claims("a", None, &[], &[], i64::MAX);
+        assert_eq!(far["exp"], i64::MAX);
+        assert!(verify(&sign(&far, KEY), KEY).is_ok());
+        let past = client_claims("a", None, &[], &[], i64::MIN);
+        assert_eq!(verify(&sign(&past, KEY), KEY), Err(TokenError::Expired));
+        for (exp, nbf, ok) in [(serde_json::json!(1e300), serde_json::json!(i64::MIN), true),
+                               (serde_json::json!(-1e300), serde_json::json!(0), false),
+                               (serde_json::json!(i64::MAX), serde_json::json!(u64::MAX), false)] {
+            let mut claims = Map::new();
+            claims.insert("exp".into(), exp.clone());
+            claims.insert("nbf".into(), nbf.clone());
+            assert_eq!(verify(&sign(&claims, KEY), KEY).is_ok(), ok, "exp {exp} nbf {nbf}");
+        }
     }
 }

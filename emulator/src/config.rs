@@ -49,8 +49,20 @@ pub struct EmulatorConfig {
     pub write_buffer_size: usize,
     /// Events kept for [`crate::Emulator::events`]; the oldest are dropped beyond this.
     pub max_recorded_events: usize,
+    /// Payload bytes kept for [`crate::Emulator::events`]; the oldest events are dropped
+    /// beyond this, so a client sending large events cannot grow the emulator without bound.
+    pub max_recorded_event_bytes: usize,
     /// ackIds remembered per logical connection for `Duplicate` detection (oldest forgotten).
     pub max_remembered_ack_ids: usize,
+    /// Largest HTTP request body on any route (REST and control). A larger declared
+    /// `Content-Length` is answered 413 before any of the body is read; a larger chunked body
+    /// is cut off at this size. Slightly above the 1 MiB payload limit of REST sends.
+    pub max_http_body_size: usize,
+    /// How long a client may take to send a complete HTTP request head (also how long an idle
+    /// keep-alive connection is kept); the connection is closed after it.
+    pub http_header_timeout: Duration,
+    /// How long a handler waits for a request body to arrive completely (408 after it).
+    pub http_body_timeout: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -72,7 +84,11 @@ impl Default for EmulatorConfig {
             read_buffer_size: 4 * 1024,
             write_buffer_size: 64 * 1024,
             max_recorded_events: 100_000,
+            max_recorded_event_bytes: 16 * 1024 * 1024,
             max_remembered_ack_ids: 100_000,
+            max_http_body_size: 1024 * 1024 + 64 * 1024,
+            http_header_timeout: Duration::from_secs(30),
+            http_body_timeout: Duration::from_secs(30),
         }
     }
 }

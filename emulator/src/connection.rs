@@ -10,7 +10,8 @@
 use crate::http::close_reason;
 use crate::protocol::{self, AckError, ClientMessage, DataFrame, ParseError, Payload};
 use crate::roles::Permission;
-use crate::state::{Conn, Faults, Hub, Kill, OutFrame, RecordedEvent, Shared, TransportCtl};
+use crate::events::RecordedEvent;
+use crate::state::{Conn, Faults, Hub, Kill, OutFrame, Shared, TransportCtl};
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};

@@ -7,7 +7,8 @@ use crate::auth;
 use crate::http::{self, Query, Resp};
 use crate::protocol::DataType;
 use crate::rest::read_payload;
-use crate::state::{RecordedEvent, Shared};
+use crate::events::RecordedEvent;
+use crate::state::Shared;
 use base64::Engine;
 use hyper::body::Incoming;
 use hyper::header::HOST;
@@ -16,6 +17,10 @@ use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Response header of `GET /_emulator/events`: events dropped from the full record since the
+/// last clear.
+const DROPPED_EVENTS_HEADER: &str = "x-emulator-dropped-events";
 
 fn bad(message: impl Into<String>) -> Resp {
     http::error(StatusCode::BAD_REQUEST, "BadRequest", message)
@@ -89,8 +94,11 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
         (&Method::POST, ["connections", id, "close"]) => {
             let code = match q.get("code").map(str::parse::<u16>) {
                 None => 1000,
-                Some(Ok(c)) if (1000..=4999).contains(&c) => c,
-                _ => return Err(bad("code must be a close code 1000-4999")),
+                Some(Ok(c)) if http::sendable_close_code(c) => c,
+                _ => {
+                    return Err(bad("code must be a close code that may be sent (RFC 6455 7.4): 1000-1003, \
+                                    1007-1014 or 3000-4999"))
+                }
             };
             let reason = q.get("reason").unwrap_or("Closed by the emulator control API.");
             found(s.close_connection(id, code, reason), id, json!({"closed": true}))
@@ -118,14 +126,12 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
         (&Method::POST, ["connections", id, "blackhole"]) => found(s.blackhole(id), id, json!({"blackholed": true})),
         (&Method::POST, ["connections", id, "raw"]) => {
             let id = id.to_string();
-            match http_body_util::BodyExt::collect(req.into_body()).await {
-                Ok(b) => found(s.inject_raw_frame(&id, &b.to_bytes()), &id, json!({"queued": true})),
-                Err(e) => bad(format!("could not read the body: {e}")),
-            }
+            let body = http::read_body(req.into_body(), s.config.max_http_body_size, s.config.http_body_timeout).await?;
+            found(s.inject_raw_frame(&id, &body), &id, json!({"queued": true}))
         }
         (&Method::POST, ["hubs", hub, "server-message"]) => {
             let (hub, id) = (hub.to_string(), q.get("connectionId").map(str::to_string));
-            let p = read_payload(req).await?;
+            let p = read_payload(req, s.config.http_body_timeout).await?;
             match s.inject_server_payload(&hub, id.as_deref(), &p) {
                 Ok(n) => ok(json!({"delivered": n})),
                 Err(crate::InjectError::NoSuchConnection(id, _)) => no_conn(&id),
@@ -134,7 +140,7 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
         }
         (&Method::POST, ["hubs", hub, "groups", group, "message"]) => {
             let (hub, group) = (hub.to_string(), group.to_string());
-            let p = read_payload(req).await?;
+            let p = read_payload(req, s.config.http_body_timeout).await?;
             match s.inject_group_payload(&hub, &group, &p) {
                 Ok(n) => ok(json!({"delivered": n})),
                 Err(e) => bad(e.to_string()),
@@ -142,15 +148,23 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
         }
         (&Method::GET, ["events"]) => {
             let hub = q.get("hub");
-            let list: Vec<Value> = s
-                .events()
-                .iter()
-                .filter(|e| hub.is_none_or(|h| h.eq_ignore_ascii_case(&e.hub)))
-                .map(event_json)
-                .collect();
-            ok(Value::Array(list))
+            let (events, stats) = s.events_with_stats();
+            let list: Vec<Value> =
+                events.iter().filter(|e| hub.is_none_or(|h| h.eq_ignore_ascii_case(&e.hub))).map(event_json).collect();
+            // The body stays a plain array (existing readers); the loss count rides in a header.
+            let mut r = ok(Value::Array(list));
+            r.headers_mut().insert(DROPPED_EVENTS_HEADER, stats.dropped.into());
+            r
         }
-        (&Method::DELETE, ["events"]) => ok(json!({"cleared": s.clear_events()})),
+        (&Method::GET, ["events", "stats"]) => {
+            let stats = s.event_stats();
+            ok(json!({"recorded": stats.recorded, "bytes": stats.bytes, "dropped": stats.dropped,
+                      "maxEvents": s.config.max_recorded_events, "maxBytes": s.config.max_recorded_event_bytes}))
+        }
+        (&Method::DELETE, ["events"]) => {
+            let before = s.clear_events();
+            ok(json!({"cleared": before.recorded, "dropped": before.dropped}))
+        }
         (&Method::GET, ["echo"]) => ok(json!({"enabled": s.echo.load(Ordering::Relaxed)})),
         (&Method::PUT, ["echo"]) | (&Method::POST, ["echo"]) => match q.get("enabled") {
             Some("true") | Some("1") => {
@@ -167,10 +181,10 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
             let Some(hub) = q.get("hub").filter(|h| http::valid_hub(h)) else {
                 return Err(bad("hub is required and must be a valid hub name"));
             };
-            let minutes = match q.get("minutes").map(str::parse::<i64>) {
+            let minutes = match q.get("minutes").map(auth::parse_token_minutes) {
                 None => 60,
-                Some(Ok(n)) if n >= 1 => n,
-                _ => return Err(bad("minutes must be an integer >= 1")),
+                Some(Ok(n)) => n,
+                Some(Err(e)) => return Err(bad(format!("minutes must be an integer from 1 to {}: {e}", auth::MAX_TOKEN_MINUTES))),
             };
             let host = req.headers().get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
             let claims = auth::client_claims(

@@ -2,10 +2,12 @@
 //! responses with the service's error body (PROTOCOL.md 7.5), query parsing, path decoding.
 
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::header::{HeaderValue, CONTENT_TYPE};
-use hyper::{Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::{HeaderMap, Response, StatusCode};
 use percent_encoding::percent_decode_str;
+use std::time::Duration;
 
 pub type Resp = Response<Full<Bytes>>;
 
@@ -105,4 +107,60 @@ pub fn close_reason(reason: &str) -> String {
         end -= 1;
     }
     reason[..end].to_string()
+}
+
+/// Whether `code` may be sent in a close frame (RFC 6455 7.4): the registered codes 1000-1003
+/// and 1007-1014, or the application range 3000-4999. 1004 is reserved, 1005/1006/1015 are
+/// for reporting only and must never be on the wire, everything else is unassigned.
+pub fn sendable_close_code(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
+}
+
+/// A refusal after which the connection is closed: the client may still be sending a body
+/// the emulator is not going to read.
+fn refusal(status: StatusCode, code: &str, message: String) -> Resp {
+    let mut r = error(status, code, message);
+    r.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
+/// 413 for a request whose declared `Content-Length` exceeds `limit`, answered before any of
+/// the body is read. A chunked body has no declared length; [`read_body`] cuts it off instead.
+pub fn check_declared_length(headers: &HeaderMap, limit: usize) -> Result<(), Resp> {
+    let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    match declared {
+        Some(n) if n > limit as u64 => Err(too_large(limit)),
+        _ => Ok(()),
+    }
+}
+
+fn too_large(limit: usize) -> Resp {
+    refusal(StatusCode::PAYLOAD_TOO_LARGE, "Error.PayloadTooLarge", format!("the body exceeds {limit} bytes"))
+}
+
+/// Reads a whole request body: 413 as soon as it passes `limit` bytes (the rest is never
+/// read), 408 if it has not arrived completely within `timeout`.
+pub async fn read_body(body: Incoming, limit: usize, timeout: Duration) -> Result<Bytes, Resp> {
+    match tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await {
+        Ok(Ok(b)) => Ok(b.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(too_large(limit)),
+        Ok(Err(e)) => Err(error(StatusCode::BAD_REQUEST, "Error.BadRequest", format!("could not read the body: {e}"))),
+        Err(_) => Err(refusal(
+            StatusCode::REQUEST_TIMEOUT,
+            "Error.RequestTimeout",
+            format!("the body did not arrive within {} ms", timeout.as_millis()),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_codes_follow_rfc_6455() {
+        let sendable: Vec<u16> = (0..=u16::MAX).filter(|&c| sendable_close_code(c)).collect();
+        let expected: Vec<u16> = (1000..=1003).chain(1007..=1014).chain(3000..=4999).collect();
+        assert_eq!(sendable, expected);
+    }
 }

@@ -27,6 +27,7 @@ mod config;
 mod connection;
 mod control;
 mod endpoint;
+mod events;
 mod faults;
 mod http;
 mod protocol;
@@ -39,11 +40,14 @@ pub use config::{EmulatorConfig, DEFAULT_ACCESS_KEY};
 pub use faults::InjectError;
 pub use protocol::DataType;
 pub use roles::{Pattern, Permission, Permissions, RoleError};
-pub use state::{ConnectionInfo, RecordedEvent};
+pub use events::RecordedEvent;
+pub use state::ConnectionInfo;
 
 /// Low-level pieces exposed for tests and tools (token minting and checking).
 pub mod token {
-    pub use crate::auth::{audience_matches, client_claims, normalize_url, sign, verify, TokenError};
+    pub use crate::auth::{
+        audience_matches, client_claims, normalize_url, parse_token_minutes, sign, verify, TokenError, MAX_TOKEN_MINUTES,
+    };
 }
 
 use state::Shared;
@@ -61,8 +65,8 @@ pub struct TokenOptions {
     pub roles: Vec<String>,
     /// `webpubsub.group`: groups joined at connect time.
     pub groups: Vec<String>,
-    /// Token lifetime (default one hour). A zero or negative lifetime can be had with
-    /// [`TokenOptions::expired`].
+    /// Token lifetime (default one hour; beyond the range of `exp` it saturates to the far
+    /// future). A zero or negative lifetime can be had with [`TokenOptions::expired`].
     pub expires_in: Duration,
     /// Makes the token already expired by this much (for tests of refused tokens).
     pub expired_by: Option<Duration>,
@@ -106,9 +110,11 @@ impl TokenOptions {
     }
 
     fn lifetime_secs(&self) -> i64 {
+        // Saturating: `Duration::MAX` means "never" rather than wrapping into the past.
+        let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
         match self.expired_by {
-            Some(by) => -(by.as_secs() as i64),
-            None => self.expires_in.as_secs() as i64,
+            Some(by) => -secs(by),
+            None => secs(self.expires_in),
         }
     }
 }
@@ -297,8 +303,15 @@ impl Emulator {
         self.shared.events()
     }
 
+    /// Clears the record and its dropped count.
     pub fn clear_events(&self) {
         self.shared.clear_events();
+    }
+
+    /// How many events were dropped from the record (oldest first) since the last clear,
+    /// because it held more than `max_recorded_events` events or `max_recorded_event_bytes`.
+    pub fn dropped_events(&self) -> u64 {
+        self.shared.dropped_events()
     }
 
     /// Turns echo mode on or off: each client event is answered with a server message.

@@ -19,6 +19,8 @@ OPTIONS:
   --ping-interval-secs N       WebSocket ping interval, 0 disables (default 20)
   --max-unacked N              unacknowledged messages before a 1008 close (default 1000)
   --connected-on-recovery      send `connected` again after a successful recovery
+  --max-recorded-events N      client events kept for /_emulator/events, oldest dropped (default 100000)
+  --max-recorded-event-bytes N payload bytes kept for /_emulator/events, oldest dropped (default 16777216)
   --hub NAME                   hub of the printed ClientAccessUrl (default sample_hub)
   -h, --help                   this text
 
@@ -54,6 +56,8 @@ fn parse_args() -> Result<(EmulatorConfig, String), String> {
             }
             "--max-unacked" => cfg.max_unacked_messages = number(value("count")?)? as usize,
             "--connected-on-recovery" => cfg.connected_on_recovery = true,
+            "--max-recorded-events" => cfg.max_recorded_events = number(value("count")?)? as usize,
+            "--max-recorded-event-bytes" => cfg.max_recorded_event_bytes = number(value("bytes")?)? as usize,
             "--hub" => hub = value("hub name")?,
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }

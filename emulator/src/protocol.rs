@@ -167,6 +167,11 @@ pub fn valid_event(event: &str) -> bool {
 
 /// Parses one text frame.
 pub fn parse(text: &str) -> Result<ClientMessage<'_>, ParseError> {
+    // serde would also read the struct from a JSON array, by field position (`["ping"]` as a
+    // ping): only an object is a request. JSON allows these four whitespace characters first.
+    if !text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('{') {
+        return Err(ParseError::Malformed("the message is not a JSON object".into()));
+    }
     let f: RawFrame<'_> = serde_json::from_str(text).map_err(|e| ParseError::Malformed(format!("not a valid message: {e}")))?;
     let ty = f.ty.ok_or_else(|| ParseError::Malformed("the message has no \"type\"".into()))?;
     let ack_id = f.ack_id;
@@ -414,7 +419,10 @@ mod tests {
         for bad in ["nope", "[]", r#"{"group":"g"}"#, r#"{"type":"dance"}"#, r#"{"type":"joinGroup"}"#,
             r#"{"type":"joinGroup","group":5}"#, r#"{"type":"joinGroup","group":"g","ackId":"1"}"#,
             r#"{"type":"joinGroup","group":"g","ackId":-1}"#, r#"{"type":"sequenceAck"}"#,
-            r#"{"type":"sendToGroup","group":"g"}"#] {
+            r#"{"type":"sendToGroup","group":"g"}"#,
+            // Not objects: serde would read a struct from an array by position.
+            r#"["ping"]"#, r#" ["joinGroup","junk",1]"#, r#"["sequenceAck",null,null,null,null,null,null,1]"#,
+            r#""ping""#, "5", "null", "true", ""] {
             assert!(matches!(parse(bad), Err(ParseError::Malformed(_))), "{bad}");
         }
         for (bad, ack) in [

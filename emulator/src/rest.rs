@@ -12,12 +12,11 @@ use crate::http::{self, Query, Resp};
 use crate::protocol::{self, DataFrame, DataType, Payload};
 use crate::roles::Permission;
 use crate::state::{Delivery, Hub, Shared};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HOST};
 use hyper::{Method, Request, StatusCode};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Largest REST send body (Microsoft's emulator: 1 MiB).
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -117,7 +116,7 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
 
     Ok(match (m, rest.as_slice()) {
         (&Method::POST, [":send"]) => {
-            let payload = read_payload(req).await?;
+            let payload = read_payload(req, cfg.http_body_timeout).await?;
             let df = DataFrame::server(payload.data_type, &payload.json);
             finish_send(&shared, &hub, hub.send_to_all(&df, &excluded, cfg))
         }
@@ -127,7 +126,7 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
             not_supported("Adding or removing connections by filter (:addToGroups / :removeFromGroups)")
         }
         (&Method::POST, ["connections", id, ":send"]) => {
-            let payload = read_payload(req).await?;
+            let payload = read_payload(req, cfg.http_body_timeout).await?;
             let df = DataFrame::server(payload.data_type, &payload.json);
             // 202 also when the connection does not exist, like the service.
             let d = hub.send_to_conn(id, &df, cfg).unwrap_or_default();
@@ -147,7 +146,7 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
             http::empty(StatusCode::NO_CONTENT)
         }
         (&Method::POST, ["users", user, ":send"]) => {
-            let payload = read_payload(req).await?;
+            let payload = read_payload(req, cfg.http_body_timeout).await?;
             let df = DataFrame::server(payload.data_type, &payload.json);
             finish_send(&shared, &hub, hub.send_to_user(user, &df, cfg))
         }
@@ -166,7 +165,7 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
             http::empty(StatusCode::NO_CONTENT)
         }
         (&Method::POST, ["groups", group, ":send"]) => {
-            let payload = read_payload(req).await?;
+            let payload = read_payload(req, cfg.http_body_timeout).await?;
             let df = DataFrame::group(group, None, payload.data_type, &payload.json);
             finish_send(&shared, &hub, hub.send_to_group(group, &df, None, &excluded, cfg))
         }
@@ -245,8 +244,8 @@ fn finish_send(shared: &Shared, hub: &Hub, d: Delivery) -> Resp {
     http::empty(StatusCode::ACCEPTED)
 }
 
-/// Reads a send body: `Content-Type` selects the data type, 1 MiB at most.
-pub(crate) async fn read_payload(req: Request<Incoming>) -> Result<Payload, Resp> {
+/// Reads a send body: `Content-Type` selects the data type, 1 MiB at most, within `timeout`.
+pub(crate) async fn read_payload(req: Request<Incoming>, timeout: Duration) -> Result<Payload, Resp> {
     let ct = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
     let Some(data_type) = DataType::from_content_type(ct.as_deref()) else {
         return Err(http::error(
@@ -255,20 +254,17 @@ pub(crate) async fn read_payload(req: Request<Incoming>) -> Result<Payload, Resp
             format!("Content-Type {:?} is not supported: use text/plain, application/json or application/octet-stream", ct.unwrap_or_default()),
         ));
     };
-    let body: Bytes = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => return Err(http::error(StatusCode::PAYLOAD_TOO_LARGE, "Error.PayloadTooLarge", format!("the body exceeds {MAX_BODY} bytes"))),
-    };
+    let body = http::read_body(req.into_body(), MAX_BODY, timeout).await?;
     Payload::from_body(data_type, &body).map_err(bad_request)
 }
 
 fn generate_token(shared: &Shared, req: &Request<Incoming>, query: &Query, hub: &str) -> Resp {
-    let minutes = match query.get("minutesToExpire") {
+    let minutes = match query.get("minutesToExpire").map(auth::parse_token_minutes) {
         None => 60,
-        Some(s) => match s.parse::<i64>() {
-            Ok(n) if n >= 1 => n,
-            _ => return bad_request(format!("minutesToExpire must be an integer >= 1, got {s:?}")),
-        },
+        Some(Ok(n)) => n,
+        Some(Err(e)) => {
+            return bad_request(format!("minutesToExpire must be an integer from 1 to {}: {e}", auth::MAX_TOKEN_MINUTES))
+        }
     };
     if let Some(ct) = query.get("clientType") {
         if ct.eq_ignore_ascii_case("mqtt") {

@@ -102,10 +102,10 @@ impl Pattern {
         Ok(Self { source: source.to_string(), tokens })
     }
 
-    /// Case-sensitive match of a whole group name.
+    /// Case-sensitive match of a whole group name, in time linear in the name's length (times
+    /// the pattern's), whatever the pattern.
     pub fn matches(&self, group: &str) -> bool {
-        let chars: Vec<char> = group.chars().collect();
-        match_from(&self.tokens, &chars)
+        match_tokens(&self.tokens, group)
     }
 
     pub fn source(&self) -> &str {
@@ -124,28 +124,50 @@ fn escaped_stars(source: &str) -> usize {
     n
 }
 
-fn match_from(tokens: &[Token], s: &[char]) -> bool {
-    let Some((first, rest)) = tokens.split_first() else {
-        return s.is_empty();
-    };
-    match first {
-        Token::Lit(c) => s.first() == Some(c) && match_from(rest, &s[1..]),
-        Token::One => s.first().is_some_and(|&c| c != '.') && match_from(rest, &s[1..]),
-        Token::Star => {
-            // Try every run length of non-dot characters.
-            let mut i = 0;
-            loop {
-                if match_from(rest, &s[i..]) {
-                    return true;
-                }
-                if i < s.len() && s[i] != '.' {
-                    i += 1;
-                } else {
-                    return false;
-                }
+/// Whether `tokens` match all of `s`, in O(len(tokens) * len(s)) time and O(len(tokens)) space.
+///
+/// A backtracking matcher tries every way of splitting the name among the stars, which for a
+/// pattern like `*a*a*a*a*a` and a 1024-character near miss is about n^5 attempts. Instead this
+/// runs the pattern as a nondeterministic automaton: `active[i]` says "the first `i` tokens can
+/// match the characters read so far", and each character advances every active state at once.
+fn match_tokens(tokens: &[Token], s: &str) -> bool {
+    let mut active = vec![false; tokens.len() + 1];
+    let mut next = vec![false; tokens.len() + 1];
+    active[0] = true;
+    skip_empty_stars(tokens, &mut active);
+    for c in s.chars() {
+        next.fill(false);
+        let mut any = false;
+        for (i, token) in tokens.iter().enumerate() {
+            if !active[i] {
+                continue;
             }
+            let (advance, stay) = match token {
+                Token::Lit(l) => (*l == c, false),
+                Token::One => (c != '.', false),
+                Token::Star => (false, c != '.'),
+                Token::DoubleStar => (false, true),
+            };
+            next[i + 1] |= advance;
+            next[i] |= stay;
+            any |= advance || stay;
         }
-        Token::DoubleStar => (0..=s.len()).any(|i| match_from(rest, &s[i..])),
+        if !any {
+            return false;
+        }
+        std::mem::swap(&mut active, &mut next);
+        skip_empty_stars(tokens, &mut active);
+    }
+    active[tokens.len()]
+}
+
+/// A star may match nothing: a state before a star is also the state after it. States only
+/// move forwards, so one pass in order closes the set.
+fn skip_empty_stars(tokens: &[Token], active: &mut [bool]) {
+    for (i, token) in tokens.iter().enumerate() {
+        if active[i] && matches!(token, Token::Star | Token::DoubleStar) {
+            active[i + 1] = true;
+        }
     }
 }
 
@@ -326,5 +348,72 @@ mod tests {
         assert!(!p.check(SendToGroup, Some("g")) && !p.check(SendToGroup, Some("h")));
         assert_eq!(Permission::parse("JOINLEAVEGROUP"), Some(JoinLeaveGroup));
         assert_eq!(Permission::parse("x"), None);
+    }
+
+    /// The definition of a match, by trying every split (exponential in the number of stars):
+    /// the oracle the linear matcher is compared with on small inputs.
+    fn reference(tokens: &[Token], s: &[char]) -> bool {
+        let Some((first, rest)) = tokens.split_first() else {
+            return s.is_empty();
+        };
+        match first {
+            Token::Lit(c) => s.first() == Some(c) && reference(rest, &s[1..]),
+            Token::One => s.first().is_some_and(|&c| c != '.') && reference(rest, &s[1..]),
+            Token::Star => (0..=s.iter().take_while(|&&c| c != '.').count()).any(|i| reference(rest, &s[i..])),
+            Token::DoubleStar => (0..=s.len()).any(|i| reference(rest, &s[i..])),
+        }
+    }
+
+    /// Every string over `alphabet` up to `max_len` characters.
+    fn all_strings(alphabet: &[char], max_len: usize) -> Vec<String> {
+        let mut out = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..max_len {
+            last = last.iter().flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}"))).collect();
+            out.extend(last.iter().cloned());
+        }
+        out
+    }
+
+    #[test]
+    fn matcher_agrees_with_the_definition_on_every_small_case() {
+        let groups = all_strings(&['a', 'b', '.', '*'], 4);
+        let mut compared = 0;
+        for source in all_strings(&['a', '.', '?', '*', '\\'], 5) {
+            let Ok(p) = Pattern::compile(&source) else { continue };
+            for g in &groups {
+                let chars: Vec<char> = g.chars().collect();
+                assert_eq!(p.matches(g), reference(&p.tokens, &chars), "pattern {source:?} on {g:?}");
+                compared += 1;
+            }
+        }
+        assert!(compared > 1_000_000, "{compared}");
+    }
+
+    #[test]
+    fn adversarial_patterns_match_in_linear_time() {
+        let near_miss = format!("{}b", "a".repeat(1023));
+        let all_a = "a".repeat(1024);
+        let dots = format!("{}b", "a.".repeat(511));
+        let cases = [
+            ("*a*a*a*a*a", false, true),
+            ("**a**a*a", false, true),
+            ("*a*a*a*a*ab", true, false),
+            ("**a**a*", true, true),
+            ("*?*?*?*?*?", true, true),
+            ("a**.**.*b", false, false),
+        ];
+        let started = std::time::Instant::now();
+        for (source, on_near_miss, on_all_a) in cases {
+            let p = Pattern::compile(source).unwrap();
+            for _ in 0..20 {
+                assert_eq!(p.matches(&near_miss), on_near_miss, "{source}");
+                assert_eq!(p.matches(&all_a), on_all_a, "{source}");
+                assert!(!p.matches(&format!("{dots}.")), "{source}");
+            }
+        }
+        assert!(Pattern::compile("a**.**.*b").unwrap().matches(&dots));
+        // Quadratic or worse would take minutes here; linear takes milliseconds.
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
     }
 }

@@ -9,7 +9,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
@@ -42,7 +42,11 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                 let shared = svc_shared.clone();
                 async move { Ok::<_, Infallible>(route(shared, req, fd).await) }
             });
-            let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).with_upgrades();
+            // The header timeout closes a connection whose request head is not complete in time
+            // (and an idle keep-alive connection after as long); hyper needs a timer for it.
+            let mut http = http1::Builder::new();
+            http.timer(TokioTimer::new()).header_read_timeout(shared.config.http_header_timeout);
+            let conn = http.serve_connection(TokioIo::new(stream), svc).with_upgrades();
             tokio::select! {
                 r = conn => if let Err(e) = r { tracing::debug!("http connection: {e}") },
                 _ = shutdown.changed() => {}
@@ -52,6 +56,11 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 }
 
 async fn route(shared: Arc<Shared>, req: Request<Incoming>, fd: std::os::fd::RawFd) -> Resp {
+    // Every route: a body declared larger than any route accepts is refused unread. Handlers
+    // that read a body read it through `http::read_body`, which bounds its size and time.
+    if let Err(too_large) = http::check_declared_length(req.headers(), shared.config.max_http_body_size) {
+        return too_large;
+    }
     let path = req.uri().path().to_string();
     let segs = http::segments(&path);
     match segs.first().map(String::as_str) {

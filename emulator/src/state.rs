@@ -8,6 +8,7 @@
 //! Lock order: a hub's lock, then a connection's lock; never the other way round.
 
 use crate::config::EmulatorConfig;
+use crate::events::{EventRecord, RecordStats, RecordedEvent};
 use crate::protocol::{self, DataFrame, DataType};
 use crate::roles::Permissions;
 use bytes::Bytes;
@@ -367,27 +368,6 @@ pub struct ConnectionInfo {
     pub unacked: usize,
 }
 
-/// A client `event` the emulator received (there is no upstream handler to send it to).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RecordedEvent {
-    pub hub: String,
-    pub connection_id: String,
-    pub user_id: Option<String>,
-    pub event: String,
-    pub data_type: DataType,
-    /// The payload as body bytes: UTF-8 text, JSON text, or the decoded binary bytes.
-    #[serde(skip)]
-    pub data: Vec<u8>,
-}
-
-impl RecordedEvent {
-    /// The data as text (text and json payloads).
-    pub fn text(&self) -> Option<&str> {
-        std::str::from_utf8(&self.data).ok()
-    }
-}
-
 impl serde::Serialize for DataType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
@@ -634,7 +614,7 @@ pub(crate) struct Shared {
     pub config: EmulatorConfig,
     hubs: RwLock<HashMap<String, Arc<Hub>>>,
     pub faults: Faults,
-    events: Mutex<VecDeque<RecordedEvent>>,
+    events: Mutex<EventRecord>,
     pub echo: AtomicBool,
     pub shutdown: tokio::sync::watch::Sender<bool>,
     /// Reasons of service-initiated closes of reliable connections, kept for the recovery
@@ -646,11 +626,12 @@ pub(crate) struct Shared {
 impl Shared {
     pub fn new(config: EmulatorConfig) -> Self {
         let echo = AtomicBool::new(config.echo_events);
+        let events = EventRecord::new(config.max_recorded_events, config.max_recorded_event_bytes);
         Self {
             config,
             hubs: RwLock::new(HashMap::new()),
             faults: Faults::default(),
-            events: Mutex::new(VecDeque::new()),
+            events: Mutex::new(events),
             echo,
             shutdown: tokio::sync::watch::channel(false).0,
             closed: Mutex::new(HashMap::new()),
@@ -680,23 +661,34 @@ impl Shared {
         self.hubs().into_iter().find_map(|h| h.get(id).map(|c| (h.clone(), c)))
     }
 
+    fn event_record(&self) -> MutexGuard<'_, EventRecord> {
+        self.events.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub fn record_event(&self, e: RecordedEvent) {
-        let mut q = self.events.lock().unwrap_or_else(|e| e.into_inner());
-        q.push_back(e);
-        while q.len() > self.config.max_recorded_events {
-            q.pop_front();
-        }
+        self.event_record().push(e);
     }
 
     pub fn events(&self) -> Vec<RecordedEvent> {
-        self.events.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect()
+        self.event_record().snapshot()
     }
 
-    pub fn clear_events(&self) -> usize {
-        let mut q = self.events.lock().unwrap_or_else(|e| e.into_inner());
-        let n = q.len();
-        q.clear();
-        n
+    /// The recorded events together with the record's stats, read under one lock.
+    pub fn events_with_stats(&self) -> (Vec<RecordedEvent>, RecordStats) {
+        let record = self.event_record();
+        (record.snapshot(), record.stats())
+    }
+
+    pub fn event_stats(&self) -> RecordStats {
+        self.event_record().stats()
+    }
+
+    pub fn dropped_events(&self) -> u64 {
+        self.event_stats().dropped
+    }
+
+    pub fn clear_events(&self) -> RecordStats {
+        self.event_record().clear()
     }
 
     /// Ends a logical connection for good and forgets it.

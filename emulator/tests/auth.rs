@@ -38,6 +38,16 @@ async fn missing_bad_signature_expired_and_wrong_aud_tokens_get_401() {
 }
 
 #[tokio::test]
+async fn lifetimes_beyond_the_exp_range_mean_far_future_not_the_past() {
+    let emu = emulator().await;
+    // 2^63 s used to wrap to i64::MIN: a token that had expired before it was made.
+    for lifetime in [Duration::from_secs(1 << 63), Duration::MAX] {
+        let url = emu.client_access_url("chat", TokenOptions::user("u").expires_in(lifetime));
+        Client::connect(&url, RELIABLE).await;
+    }
+}
+
+#[tokio::test]
 async fn token_expired_within_clock_skew_is_accepted() {
     let emu = emulator().await;
     let url = emu.client_access_url("chat", TokenOptions::user("u").expired(Duration::from_secs(60)));

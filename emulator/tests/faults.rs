@@ -225,3 +225,38 @@ async fn control_surface_over_http() {
     assert_eq!(http(&emu, "POST", "/_emulator/fail-acks?count=x", &[], b"").await.status, 400);
     assert_eq!(http(&emu, "GET", "/_emulator/nothing", &[], b"").await.status, 404);
 }
+
+#[tokio::test]
+async fn control_close_refuses_codes_rfc_6455_forbids_on_the_wire() {
+    let emu = emulator().await;
+    // Validation comes first, so an unknown id tells an allowed code (404) from a refused one (400).
+    for code in [0, 999, 1004, 1005, 1006, 1015, 1016, 2000, 2999, 5000, 65535] {
+        let r = http(&emu, "POST", &format!("/_emulator/connections/nope/close?code={code}"), &[], b"").await;
+        assert_eq!(r.status, 400, "code {code}");
+        assert!(r.json()["message"].as_str().unwrap().contains("close code"), "code {code}");
+    }
+    for code in [1000, 1001, 1002, 1003, 1007, 1008, 1011, 1012, 1013, 1014, 3000, 4000, 4999] {
+        let r = http(&emu, "POST", &format!("/_emulator/connections/nope/close?code={code}"), &[], b"").await;
+        assert_eq!(r.status, 404, "code {code}");
+    }
+    let mut c = Client::reliable(&emu, "h", TokenOptions::user("u")).await;
+    // (1014 is registered and allowed, but tungstenite, this test's client, does not know it.)
+    let r = http(&emu, "POST", &format!("/_emulator/connections/{}/close?code=1012", c.connection_id), &[], b"").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(c.expect_close().await.1, 1012);
+}
+
+#[tokio::test]
+async fn control_token_minutes_out_of_range_are_refused() {
+    let emu = emulator().await;
+    for minutes in ["9223372036854775807", "153722867280912931", "2147483648", "-1", "0", "abc", "1.5", ""] {
+        let r = http(&emu, "GET", &format!("/_emulator/client-access-url?hub=h&minutes={minutes}"), &[], b"").await;
+        assert_eq!(r.status, 400, "minutes={minutes}");
+        assert!(r.json()["message"].as_str().unwrap().contains("minutes"), "minutes={minutes}");
+    }
+    let r = http(&emu, "GET", "/_emulator/client-access-url?hub=h&minutes=2147483647", &[], b"").await;
+    assert_eq!(r.status, 200);
+    let lifetime = token_exp(r.json()["token"].as_str().unwrap()) - now_secs();
+    assert!((lifetime - 2_147_483_647 * 60).abs() <= 2, "lifetime {lifetime}");
+    Client::connect(r.json()["url"].as_str().unwrap(), RELIABLE).await;
+}

@@ -60,3 +60,19 @@ async fn invalid_utf8_text_frame_closes_1007() {
     let frame = Frame::message(vec![0xff, 0xfe, b'{'], OpCode::Data(Data::Text), true);
     assert_eq!(close_code_after(&emu, Message::Frame(frame)).await.1, 1007);
 }
+
+#[tokio::test]
+async fn json_arrays_are_not_requests_and_close_1007() {
+    let emu = emulator().await;
+    // serde reads a struct from a sequence, so these used to run as a ping and a joinGroup.
+    for frame in [r#"["ping"]"#, r#"["joinGroup","junk",1]"#, r#" ["sequenceAck",null,null,null,null,null,null,1]"#] {
+        let mut c = Client::reliable(&emu, "h", TokenOptions::user("u").role("webpubsub.joinLeaveGroup")).await;
+        c.send_text(frame).await;
+        let (msgs, code, _) = c.expect_close().await;
+        assert_eq!(code, 1007, "{frame}");
+        // No pong, no ack: only the disconnected message before the close.
+        assert_eq!(msgs.len(), 1, "{frame}: {msgs:?}");
+        assert_eq!(msgs[0]["event"], "disconnected");
+        assert!(emu.wait_until(T, |cs| cs.is_empty()).await);
+    }
+}

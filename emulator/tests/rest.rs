@@ -228,3 +228,22 @@ async fn list_group_connections_pages() {
     assert!(second["nextLink"].is_null());
     assert_eq!(rest(&emu, "GET", &format!("/api/hubs/h/groups/g/connections?{V}&maxpagesize=0"), None, b"").await.status, 400);
 }
+
+#[tokio::test]
+async fn generate_token_refuses_out_of_range_minutes() {
+    let emu = emulator().await;
+    // The schema's minutesToExpire is an int32 >= 1; larger values used to overflow into an
+    // expiry in the past.
+    for minutes in ["9223372036854775807", "153722867280912931", "2147483648", "-5", "0", "ten", "1e3", ""] {
+        let r = rest(&emu, "POST", &format!("/api/hubs/h/:generateToken?{V}&minutesToExpire={minutes}"), None, b"").await;
+        assert_eq!(r.status, 400, "minutesToExpire={minutes}");
+        assert_eq!(r.json()["code"], "Error.BadRequest");
+        assert!(r.json()["message"].as_str().unwrap().contains("minutesToExpire"), "minutesToExpire={minutes}");
+    }
+    let r = rest(&emu, "POST", &format!("/api/hubs/h/:generateToken?{V}&minutesToExpire=2147483647"), None, b"").await;
+    assert_eq!(r.status, 200);
+    let token = r.json()["token"].as_str().unwrap().to_string();
+    let lifetime = token_exp(&token) - now_secs();
+    assert!((lifetime - 2_147_483_647 * 60).abs() <= 2, "lifetime {lifetime}");
+    Client::connect(&format!("ws://127.0.0.1:{}/client/hubs/h?access_token={token}", emu.port()), RELIABLE).await;
+}

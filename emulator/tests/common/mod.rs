@@ -258,3 +258,14 @@ pub async fn rest(emu: &Emulator, method: &str, path_and_query: &str, content_ty
     }
     http(emu, method, path_and_query, &headers, body).await
 }
+
+/// The `exp` claim of a token signed with the default key (checked like the emulator checks it).
+pub fn token_exp(token: &str) -> i64 {
+    let claims = webpubsub_emulator::token::verify(token, webpubsub_emulator::DEFAULT_ACCESS_KEY).expect("a valid token");
+    claims["exp"].as_i64().expect("exp is an integer")
+}
+
+/// Seconds since the Unix epoch.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
