@@ -43,7 +43,7 @@ log "building the library with -Zsanitizer=thread (nightly, -Zbuild-std, $tsan_t
 RUSTFLAGS="-Zsanitizer=thread" CARGO_TARGET_DIR="$tsan_target" \
   cargo +nightly build -Zbuild-std --target "$host" -p webpubsub-client --lib
 [ -f "$lib/libwebpubsub_client.so" ] || fail "no $lib/libwebpubsub_client.so"
-cargo build --release -p webpubsub-emulator
+cargo build --release -p webpubsub-client -p webpubsub-emulator  # as the other parts: one shared build
 emulator_bin="$target/release/webpubsub-emulator"
 
 log "compiling the C suite with -fsanitize=thread"
