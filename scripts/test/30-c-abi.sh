@@ -91,7 +91,7 @@ endpoint=$(grep -o '^Endpoint=http://[^;]*' "$emulator_out" | sed 's/^Endpoint=/
 export WPS_EMULATOR="$endpoint"
 echo "emulator at $endpoint"
 
-suite=(tests/c/harness.c tests/c/main.c tests/c/test_basic.c tests/c/test_callbacks.c tests/c/test_inputs.c tests/c/test_runtime.c)
+suite=(tests/c/harness.c tests/c/main.c tests/c/test_basic.c tests/c/test_callbacks.c tests/c/test_inputs.c tests/c/test_runtime.c tests/c/test_concurrency.c)
 
 log "C test suite (C11)"
 gcc -std=c11 "${cflags[@]}" -O1 -g "${suite[@]}" -o "$build/test_abi" "${link[@]}"

@@ -39,6 +39,7 @@ static const test_case TESTS[] = {
     TEST(calls_after_stop),
     TEST(log_callback),
     TEST(shared_dispatcher_many_clients),
+    TEST(concurrent_sends),
     TEST(shutdown_times_out),
     TEST(shutdown_and_restart), // last: it shuts the library down
 };

@@ -308,6 +308,14 @@ static void credential_free(void *user_data) {
     pthread_mutex_unlock(&s->lock);
 }
 
+// The finalizer runs on a library thread: read its count under the lock.
+static unsigned finalized_count(struct cred_state *s) {
+    pthread_mutex_lock(&s->lock);
+    unsigned n = s->finalized;
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
 // The credential callback is called on every start and reconnect, and finalized once.
 void test_credential_callback(void) {
     struct cred_state s;
@@ -354,7 +362,7 @@ void test_credential_callback(void) {
     wps_error_free(error);
     wps_client_free(client);
     CHECK(recorder_wait_finalized(&rec, 1, 5000));
-    for (int i = 0; i < 200 && s.finalized == 0; i++) sleep_ms(10);
+    for (int i = 0; i < 200 && finalized_count(&s) == 0; i++) sleep_ms(10);
     pthread_mutex_lock(&s.lock);
     CHECK(s.finalized == 1);
     pthread_mutex_unlock(&s.lock);

@@ -22,6 +22,7 @@ void test_calls_after_stop(void);
 void test_options_validation(void);
 void test_log_callback(void);
 void test_shared_dispatcher_many_clients(void);
+void test_concurrent_sends(void);
 void test_shutdown_times_out(void);
 void test_shutdown_and_restart(void);
 
