@@ -81,8 +81,9 @@ pub struct WebPubSubClient {
 }
 
 impl WebPubSubClient {
-    /// A client for a client access URL, with default options. Must be called inside a Tokio
-    /// runtime. Returns the client and the receiver of its events.
+    /// A client for a client access URL (`wss://`/`ws://`, or `https://`/`http://`, which
+    /// mean the same), with default options. Must be called inside a Tokio runtime. Returns
+    /// the client and the receiver of its events.
     pub fn new(url: impl Into<String>) -> Result<(Self, EventReceiver), Error> {
         Self::with_options(Credential::url(url), ClientOptions::default())
     }
