@@ -260,8 +260,8 @@ typedef void (*wps_log_fn)(void *user_data,
 // needs it. Where it runs is documented by the function that took it.
 typedef void (*wps_free_fn)(void *user_data);
 
-// Produces a client access URL (with a fresh access token): it calls
-// `wps_url_out_set(out, url)` and returns true, or returns false (optionally after
+// Produces a client access URL (with a fresh access token; `ws://`, `wss://`, `http://` or
+// `https://`): it calls `wps_url_out_set(out, url)` and returns true, or returns false (optionally after
 // `wps_url_out_set_error(out, message)`) to fail the connection attempt.
 //
 // Called on every start and every reconnect (not on recovery, which reuses the last URL),
@@ -589,8 +589,8 @@ wps_result wps_options_new(struct wps_options **options_out);
 void wps_options_free(struct wps_options *options);
 
 // Uses a fixed client access URL (`ws://`, `wss://`, `http://` or `https://`, usually
-// with an `access_token`), replacing any earlier URL or credential callback. The string is
-// copied. The token is never logged.
+// with an `access_token`; `http(s)://` connects as `ws(s)://`), replacing any earlier URL or
+// credential callback. The string is copied. The token is never logged.
 //
 // Returns `WPS_RESULT_NULL_ARGUMENT`, `WPS_RESULT_INVALID_UTF8`, or
 // `WPS_RESULT_INVALID_URL` when it does not parse as such a URL.
@@ -764,6 +764,10 @@ wps_result wps_client_start(struct wps_client *client, struct wps_error **error_
 // dispatcher thread with the outcome `wps_client_start` would return (`op_result` NULL).
 // If this returns an error, the callback is never called.
 //
+// The start takes effect when this is called: once it returns OK, a stopped client reads
+// `WPS_STATE_CONNECTING`, and operations issued next (blocking or not) wait for the
+// connection as during a blocking start, instead of failing with `WPS_RESULT_STOPPED`.
+//
 // Returns `WPS_RESULT_NULL_ARGUMENT` or `WPS_RESULT_STOPPED` (library shut down).
 // `user_data` is passed to the callback untouched. Threads: any, including callbacks.
 wps_result wps_client_start_async(struct wps_client *client,
@@ -836,7 +840,8 @@ wps_result wps_client_remove_listener(struct wps_client *client, uint64_t listen
 // `WPS_RESULT_SERVICE_ERROR`, the service's error name (e.g. `Forbidden`).
 //
 // Returns `WPS_RESULT_OK`, `WPS_RESULT_NULL_ARGUMENT`, `WPS_RESULT_INVALID_UTF8`,
-// `WPS_RESULT_INVALID_ARGUMENT` (empty or too long group name, ack id in use),
+// `WPS_RESULT_INVALID_ARGUMENT` (a group name empty, whitespace only or over 1024 characters,
+// counted as Unicode scalar values, not bytes; an ack id in use),
 // `WPS_RESULT_SERVICE_ERROR`, `WPS_RESULT_TIMEOUT`, `WPS_RESULT_STOPPED`,
 // `WPS_RESULT_ILLEGAL_STATE` (on a dispatcher thread: use the `_async` form in callbacks).
 // `group` is borrowed for the call. Threads: any thread except dispatcher threads.

@@ -88,6 +88,28 @@ async fn bad_request_acks_keep_the_connection() {
 }
 
 #[tokio::test]
+async fn group_names_are_limited_in_characters_not_bytes() {
+    let emu = emulator().await;
+    let mut c = Client::reliable(&emu, "h", TokenOptions::user("u").all_group_roles()).await;
+    // 600 characters are 1200 bytes; 1024 four-byte characters are 4096 bytes.
+    for (i, group) in ["é".repeat(600), "😀".repeat(1024)].iter().enumerate() {
+        assert_eq!(c.join(group, i as u64 + 1).await["success"], true, "{} characters", group.chars().count());
+    }
+    let group = "é".repeat(600);
+    c.send(json!({"type":"sendToGroup","group":group,"dataType":"text","data":"hi","ackId":3})).await;
+    let mut seen = vec![c.recv().await, c.recv().await];
+    seen.sort_by_key(|v| v["type"].as_str().map(str::to_owned));
+    assert_eq!(seen[0]["success"], true, "{seen:?}");
+    assert_eq!(seen[1]["group"], group.as_str());
+    for (i, group) in ["é".repeat(1025), "a".repeat(1025)].iter().enumerate() {
+        let ack = c.join(group, i as u64 + 4).await;
+        assert_eq!(ack["success"], false);
+        assert_eq!(ack["error"]["name"], "BadRequest", "{ack}");
+    }
+    assert_eq!(c.join("ok", 6).await["success"], true);
+}
+
+#[tokio::test]
 async fn group_message_shapes_and_sequence_ids_only_on_reliable() {
     let emu = emulator().await;
     let mut sender = Client::reliable(&emu, "h", TokenOptions::user("alice").all_group_roles()).await;

@@ -81,8 +81,9 @@ pub struct WebPubSubClient {
 }
 
 impl WebPubSubClient {
-    /// A client for a client access URL, with default options. Must be called inside a Tokio
-    /// runtime. Returns the client and the receiver of its events.
+    /// A client for a client access URL (`wss://`/`ws://`, or `https://`/`http://`, which
+    /// mean the same), with default options. Must be called inside a Tokio runtime. Returns
+    /// the client and the receiver of its events.
     pub fn new(url: impl Into<String>) -> Result<(Self, EventReceiver), Error> {
         Self::with_options(Credential::url(url), ClientOptions::default())
     }
@@ -112,11 +113,17 @@ impl WebPubSubClient {
     /// message), or with the error of this one attempt; it does not retry by itself.
     /// Fails with [`Error::IllegalState`] if the client is already started.
     ///
-    /// The request is queued when `start` is called, before the future is polled, so a
-    /// `start` followed by a `stop` is handled in that order.
+    /// The request takes effect when `start` is called, before the future is polled: a
+    /// `start` followed by a `stop` is handled in that order, and a stopped client reads as
+    /// [`ClientState::Connecting`] at once, so operations issued next wait for the connection.
     pub fn start(&self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
         let (reply, done) = oneshot::channel();
-        let queued = self.handle.shared.mailbox.send(Control::Start(reply));
+        let shared = &self.handle.shared;
+        let marked = shared.state.request_start();
+        let queued = shared.mailbox.send(Control::Start(reply));
+        if queued.is_err() && marked {
+            shared.state.withdraw_start();
+        }
         async move {
             queued.map_err(|_| Error::Stopped { ack_id: None })?;
             done.await.unwrap_or(Err(Error::Stopped { ack_id: None }))

@@ -16,6 +16,9 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
+/// The longest group (and event) name, in characters (PROTOCOL.md 8).
+const MAX_NAME_CHARS: usize = 1024;
+
 /// The result of a successful operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WebPubSubResult {
@@ -165,8 +168,10 @@ impl OpKind {
         if name.trim().is_empty() {
             return Err(Error::InvalidArgument(format!("the {what} name must not be empty")));
         }
-        if name.len() > 1024 {
-            return Err(Error::InvalidArgument(format!("the {what} name is longer than 1024 bytes")));
+        // The service counts characters (Unicode scalar values), not UTF-8 bytes. The byte
+        // length bounds the count from above, so short names skip the counting.
+        if name.len() > MAX_NAME_CHARS && name.chars().count() > MAX_NAME_CHARS {
+            return Err(Error::InvalidArgument(format!("the {what} name is longer than {MAX_NAME_CHARS} characters")));
         }
         if let OpKind::SendToGroup { data: Data::Json(json), .. } | OpKind::SendEvent { data: Data::Json(json), .. } = self {
             if json.as_str().trim() == "null" {

@@ -182,7 +182,8 @@ enum CredentialKind {
 }
 
 impl Credential {
-    /// A fixed client access URL.
+    /// A fixed client access URL. Here, as for a provider's URLs, `http(s)://` connects as
+    /// `ws(s)://`.
     pub fn url(url: impl Into<String>) -> Self {
         Credential(CredentialKind::Url(url.into()))
     }

@@ -35,6 +35,8 @@ pub(crate) struct OpSender {
 pub(crate) struct OpReceiver {
     rx: mpsc::UnboundedReceiver<Box<OpRequest>>,
     admission: Arc<Admission>,
+    /// A request the driver took but will handle later; it comes out first again.
+    held: Option<Box<OpRequest>>,
 }
 
 pub(crate) fn op_queue(capacity: usize) -> (OpSender, OpReceiver) {
@@ -46,7 +48,7 @@ pub(crate) fn op_queue(capacity: usize) -> (OpSender, OpReceiver) {
         notify: Notify::new(),
         capacity: capacity.max(1) as u64,
     });
-    (OpSender { tx, admission: admission.clone() }, OpReceiver { rx, admission })
+    (OpSender { tx, admission: admission.clone() }, OpReceiver { rx, admission, held: None })
 }
 
 /// The driver is gone.
@@ -94,7 +96,16 @@ impl OpReceiver {
         }
     }
 
+    /// Puts a taken request back, to be received again before any other. One at a time.
+    pub(crate) fn hold(&mut self, request: Box<OpRequest>) {
+        debug_assert!(self.held.is_none(), "one request is held at a time");
+        self.held = Some(request);
+    }
+
     pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Box<OpRequest>>> {
+        if let Some(request) = self.held.take() {
+            return Poll::Ready(Some(request));
+        }
         let polled = self.rx.poll_recv(cx);
         if let Poll::Ready(Some(_)) = polled {
             self.taken();
@@ -107,6 +118,9 @@ impl OpReceiver {
     }
 
     pub(crate) fn try_recv(&mut self) -> Option<Box<OpRequest>> {
+        if let Some(request) = self.held.take() {
+            return Some(request);
+        }
         let request = self.rx.try_recv().ok()?;
         self.taken();
         Some(request)
@@ -133,6 +147,20 @@ mod tests {
         tokio::task::yield_now().await;
         assert!(rx.recv().await.is_some());
         assert!(waiter.await.unwrap(), "taking one request admits the third");
+    }
+
+    #[tokio::test]
+    async fn a_held_request_comes_out_first() {
+        let (tx, mut rx) = op_queue(4);
+        tx.push(request()).unwrap();
+        tx.push(Box::new(OpRequest { frame: "second".into(), ack: None, deadline: Instant::now() })).unwrap();
+        let first = rx.recv().await.unwrap();
+        rx.hold(first);
+        assert_eq!(rx.recv().await.unwrap().frame.as_str(), "x");
+        let again = rx.try_recv().unwrap();
+        rx.hold(again);
+        assert_eq!(rx.try_recv().unwrap().frame.as_str(), "second");
+        assert!(rx.try_recv().is_none());
     }
 
     #[tokio::test]

@@ -141,6 +141,10 @@ pub unsafe extern "C" fn wps_client_start(client: *mut wps_client, error_out: *m
 /// dispatcher thread with the outcome `wps_client_start` would return (`op_result` NULL).
 /// If this returns an error, the callback is never called.
 ///
+/// The start takes effect when this is called: once it returns OK, a stopped client reads
+/// `WPS_STATE_CONNECTING`, and operations issued next (blocking or not) wait for the
+/// connection as during a blocking start, instead of failing with `WPS_RESULT_STOPPED`.
+///
 /// Returns `WPS_RESULT_NULL_ARGUMENT` or `WPS_RESULT_STOPPED` (library shut down).
 /// `user_data` is passed to the callback untouched. Threads: any, including callbacks.
 #[no_mangle]

@@ -214,7 +214,8 @@ fn send_event_op(event: *const c_char, data_type: wps_data_type, data: *const u8
 /// `WPS_RESULT_SERVICE_ERROR`, the service's error name (e.g. `Forbidden`).
 ///
 /// Returns `WPS_RESULT_OK`, `WPS_RESULT_NULL_ARGUMENT`, `WPS_RESULT_INVALID_UTF8`,
-/// `WPS_RESULT_INVALID_ARGUMENT` (empty or too long group name, ack id in use),
+/// `WPS_RESULT_INVALID_ARGUMENT` (a group name empty, whitespace only or over 1024 characters,
+/// counted as Unicode scalar values, not bytes; an ack id in use),
 /// `WPS_RESULT_SERVICE_ERROR`, `WPS_RESULT_TIMEOUT`, `WPS_RESULT_STOPPED`,
 /// `WPS_RESULT_ILLEGAL_STATE` (on a dispatcher thread: use the `_async` form in callbacks).
 /// `group` is borrowed for the call. Threads: any thread except dispatcher threads.

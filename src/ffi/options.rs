@@ -54,8 +54,8 @@ pub struct wps_url_out {
     error: Option<String>,
 }
 
-/// Produces a client access URL (with a fresh access token): it calls
-/// `wps_url_out_set(out, url)` and returns true, or returns false (optionally after
+/// Produces a client access URL (with a fresh access token; `ws://`, `wss://`, `http://` or
+/// `https://`): it calls `wps_url_out_set(out, url)` and returns true, or returns false (optionally after
 /// `wps_url_out_set_error(out, message)`) to fail the connection attempt.
 ///
 /// Called on every start and every reconnect (not on recovery, which reuses the last URL),
@@ -247,8 +247,8 @@ pub unsafe extern "C" fn wps_options_free(options: *mut wps_options) {
 }
 
 /// Uses a fixed client access URL (`ws://`, `wss://`, `http://` or `https://`, usually
-/// with an `access_token`), replacing any earlier URL or credential callback. The string is
-/// copied. The token is never logged.
+/// with an `access_token`; `http(s)://` connects as `ws(s)://`), replacing any earlier URL or
+/// credential callback. The string is copied. The token is never logged.
 ///
 /// Returns `WPS_RESULT_NULL_ARGUMENT`, `WPS_RESULT_INVALID_UTF8`, or
 /// `WPS_RESULT_INVALID_URL` when it does not parse as such a URL.

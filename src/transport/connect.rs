@@ -72,8 +72,11 @@ fn websocket_config() -> WebSocketConfig {
         .max_frame_size(Some(16 << 20))
 }
 
-/// Opens a WebSocket to `url`, offering exactly one subprotocol.
+/// Opens a WebSocket to `url` (`http(s)://` taken as `ws(s)://`), offering exactly one
+/// subprotocol.
 pub(crate) async fn connect(url: &str, options: &TransportOptions) -> Result<WsStream, ConnectError> {
+    let url = super::url::websocket_url(url);
+    let url: &str = &url;
     let redacted = super::redact_url(url);
     let mut request = url
         .into_client_request()
@@ -93,9 +96,9 @@ pub(crate) async fn connect(url: &str, options: &TransportOptions) -> Result<WsS
 
     let uri = request.uri().clone();
     let secure = match uri.scheme_str() {
-        Some("wss") | Some("https") => true,
-        Some("ws") | Some("http") => false,
-        _ => return Err(ConnectError::Invalid(format!("URL {redacted} must start with ws:// or wss://"))),
+        Some("wss") => true,
+        Some("ws") => false,
+        _ => return Err(ConnectError::Invalid(format!("URL {redacted} must start with ws://, wss://, http:// or https://"))),
     };
     let host = uri.host().ok_or_else(|| ConnectError::Invalid(format!("URL {redacted} has no host")))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');

@@ -1,9 +1,29 @@
-//! Client access URLs: recovery parameters and redaction for logs.
+//! Client access URLs: their scheme, recovery parameters and redaction for logs.
 
+use std::borrow::Cow;
 use url::Url;
 
 /// Query parameters whose values are secrets and never appear in logs or error messages.
 const SECRET_PARAMS: &[&str] = &["access_token", "awps_reconnection_token"];
+
+/// `url` with an `http://` or `https://` scheme (any case) replaced by `ws://` or `wss://`.
+///
+/// Client access URLs are often written with the HTTP scheme of the service's endpoint; the
+/// WebSocket handshake is an HTTP request to the same place, so they mean the same thing.
+/// Every URL goes through this before it is parsed for a connection (a fixed URL, a
+/// credential provider's, a recovery URL), so all of them accept both forms.
+pub(crate) fn websocket_url(url: &str) -> Cow<'_, str> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Cow::Borrowed(url);
+    };
+    if scheme.eq_ignore_ascii_case("http") {
+        Cow::Owned(format!("ws://{rest}"))
+    } else if scheme.eq_ignore_ascii_case("https") {
+        Cow::Owned(format!("wss://{rest}"))
+    } else {
+        Cow::Borrowed(url)
+    }
+}
 
 /// What recovery needs of a client access URL: everything but its access token (the service
 /// ignores it on recovery) and earlier recovery parameters. Keeping only this means the
@@ -62,6 +82,15 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_schemes_become_websocket_schemes() {
+        assert_eq!(websocket_url("http://h:8080/client/hubs/a?access_token=t"), "ws://h:8080/client/hubs/a?access_token=t");
+        assert_eq!(websocket_url("HTTPS://h/client/hubs/a"), "wss://h/client/hubs/a");
+        for kept in ["ws://h/x", "wss://h/x", "ftp://h/x", "not a url", "h/x?u=http://y"] {
+            assert_eq!(websocket_url(kept), kept);
+        }
+    }
 
     #[test]
     fn recovery_drops_the_access_token_and_earlier_recovery_parameters() {

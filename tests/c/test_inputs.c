@@ -371,3 +371,116 @@ void test_options_validation(void) {
     wps_client_free(c);
     wps_client_free(c2);
 }
+
+// `url` with "ws://" replaced by "http://" (malloc'ed), as client access URLs are often written.
+static char *http_form(const char *url) {
+    if (!url || strncmp(url, "ws://", 5) != 0) return NULL;
+    size_t len = strlen(url) + 3;
+    char *out = malloc(len);
+    snprintf(out, len, "http://%s", url + 5);
+    return out;
+}
+
+static bool http_credential(void *user_data, wps_url_out *out) {
+    (void)user_data;
+    char *url = mint_url("httpcred", "hal", true);
+    char *http = http_form(url);
+    bool ok = http && wps_url_out_set(out, http) == WPS_RESULT_OK;
+    free(http);
+    free(url);
+    return ok;
+}
+
+// http:// URLs are ws:// URLs, through the option and through the credential callback.
+void test_http_urls(void) {
+    char *url = mint_url("httpurl", "hugo", true);
+    char *http = http_form(url);
+    CHECK(http != NULL);
+    wps_error *error = NULL;
+    wps_client *c = http ? new_client(http, NULL, WPS_DISPATCHER_DEDICATED, true) : NULL;
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_OK_ERR(wps_client_join_group(c, "g", 0, 0, NULL, &error), error);
+        wps_client_free(c);
+    }
+
+    wps_options *o = NULL;
+    CHECK_RESULT(wps_options_new(&o), WPS_RESULT_OK);
+    CHECK_RESULT(wps_options_set_credential(o, http_credential, NULL, NULL), WPS_RESULT_OK);
+    c = NULL;
+    CHECK_OK_ERR(wps_client_new(o, &c, &error), error);
+    wps_options_free(o);
+    if (c) {
+        CHECK_OK_ERR(wps_client_start(c, &error), error);
+        CHECK_OK_ERR(wps_client_join_group(c, "g", 0, 0, NULL, &error), error);
+        wps_client_free(c);
+    }
+    free(http);
+    free(url);
+}
+
+// `count` copies of "é" (two bytes each in UTF-8), malloc'ed.
+static char *accented(size_t count) {
+    char *s = malloc(2 * count + 1);
+    for (size_t i = 0; i < count; i++) memcpy(s + 2 * i, "\xc3\xa9", 2);
+    s[2 * count] = 0;
+    return s;
+}
+
+// Group names are limited to 1024 characters (Unicode scalar values), not 1024 bytes.
+void test_group_name_characters(void) {
+    recorder rec;
+    recorder_init(&rec);
+    char *url = mint_url("names", "nina", true);
+    wps_client *c = new_client(url, &rec, WPS_DISPATCHER_DEDICATED, true);
+    CHECK(c != NULL);
+    char *ok_name = accented(600), *long_name = accented(1025);
+    if (!c) goto out;
+    wps_error *error = NULL;
+    CHECK_OK_ERR(wps_client_join_group(c, ok_name, 0, 0, NULL, &error), error);
+    CHECK_OK_ERR(wps_client_send_to_group(c, ok_name, WPS_DATA_TYPE_TEXT, bytes("hi"), 2, 0, 0, 0, NULL, &error), error);
+    CHECK(recorder_wait_messages(&rec, 1, 5000));
+    CHECK_RESULT(wps_client_join_group(c, long_name, 0, 0, NULL, &error), WPS_RESULT_INVALID_ARGUMENT);
+    CHECK(error && strstr(wps_error_message(error), "1024 characters") != NULL);
+    wps_error_free(error);
+    CHECK_FAILS_WITH_ERROR(wps_client_send_to_group(c, long_name, WPS_DATA_TYPE_TEXT, bytes("x"), 1, 0, 0, 0, NULL, &e_),
+                           WPS_RESULT_INVALID_ARGUMENT);
+    wps_client_free(c);
+    CHECK(recorder_wait_finalized(&rec, 1, 5000));
+out:
+    free(ok_name);
+    free(long_name);
+    free(url);
+    recorder_destroy(&rec);
+}
+
+// An operation right after wps_client_start_async waits for that start's connection.
+void test_start_async_then_operations(void) {
+    char *url = mint_url("startasync", "sam", true);
+    int before = g_failures;
+    for (int round = 0; round < 20; round++) {
+        wps_client *c = new_client(url, NULL, round % 2 ? WPS_DISPATCHER_SHARED : WPS_DISPATCHER_DEDICATED, false);
+        CHECK(c != NULL);
+        if (!c) break;
+        completion started, joined;
+        completion_init(&started);
+        completion_init(&joined);
+        wps_error *error = NULL;
+        CHECK_RESULT(wps_client_start_async(c, completion_fn, &started), WPS_RESULT_OK);
+        wps_state state = WPS_STATE_STOPPED;
+        CHECK_RESULT(wps_client_state(c, &state), WPS_RESULT_OK);
+        CHECK(state != WPS_STATE_STOPPED);
+        CHECK_OK_ERR(wps_client_join_group_async(c, "g", 0, 0, completion_fn, &joined, &error), error);
+        CHECK_OK_ERR(wps_client_send_to_group(c, "g", WPS_DATA_TYPE_TEXT, bytes("x"), 1, 0, 0, 0, NULL, &error), error);
+        CHECK(completion_wait(&joined, 10000) && joined.result == WPS_RESULT_OK);
+        CHECK(completion_wait(&started, 10000) && started.result == WPS_RESULT_OK);
+        wps_client_free(c);
+        completion_destroy(&started);
+        completion_destroy(&joined);
+        if (g_failures != before) {
+            fprintf(stderr, "    failed in round %d\n", round);
+            break;
+        }
+    }
+    free(url);
+}

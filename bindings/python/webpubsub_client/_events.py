@@ -86,11 +86,13 @@ def to_args(event: _native.wps_event):
     kind = event.kind
     if kind in (_native.EVENT_GROUP_MESSAGE, _native.EVENT_SERVER_MESSAGE):
         raw = ctypes.string_at(event.data, event.data_len) if event.data else b""
-        data_type, data = _payload.decode(event.data_type, raw)
+        data_type, data, data_error = _payload.decode(event.data_type, raw)
         sequence_id = _optional(event.has_sequence_id, event.sequence_id)
         if kind == _native.EVENT_SERVER_MESSAGE:
-            return OnServerDataMessageArgs(data_type, data, sequence_id)
-        return OnGroupDataMessageArgs(data_type, data, event.group.text(), event.from_user_id.text(), sequence_id)
+            return OnServerDataMessageArgs(data_type, data, sequence_id, data_error)
+        return OnGroupDataMessageArgs(
+            data_type, data, event.group.text(), event.from_user_id.text(), sequence_id, data_error
+        )
     if kind == _native.EVENT_CONNECTED:
         return OnConnectedArgs(event.connection_id.text(), event.user_id.text())
     if kind == _native.EVENT_DISCONNECTED:

@@ -114,6 +114,9 @@ class OnServerDataMessageArgs:
     #: str for text, the decoded value for json, bytes for binary and protobuf.
     data: Any
     sequence_id: Optional[int] = None
+    #: None, or why a json payload could not be decoded (e.g. ``RecursionError`` for one
+    #: nested deeper than Python's recursion limit); ``data`` is then the JSON text.
+    data_error: Optional[Exception] = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,9 @@ class OnGroupDataMessageArgs:
     group: str
     from_user_id: Optional[str] = None
     sequence_id: Optional[int] = None
+    #: None, or why a json payload could not be decoded (e.g. ``RecursionError`` for one
+    #: nested deeper than Python's recursion limit); ``data`` is then the JSON text.
+    data_error: Optional[Exception] = None
 
 
 @dataclass(frozen=True)

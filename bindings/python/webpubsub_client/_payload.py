@@ -3,10 +3,14 @@
 text  <-> ``str`` (UTF-8 on the wire)
 json  <-> any JSON value but null, serialized with ``json.dumps`` and parsed with ``json.loads``
 binary, protobuf <-> ``bytes`` (``bytearray`` and ``memoryview`` accepted when sending)
+
+A received JSON payload that ``json.loads`` cannot turn into Python values (nested deeper
+than the interpreter's recursion limit, a number too long to convert) is still delivered:
+as its text, with the exception beside it, never dropped.
 """
 
 import json
-from typing import Any, Tuple
+from typing import Any, Optional, Tuple
 
 from . import _native
 from ._models import WebPubSubDataType
@@ -51,10 +55,16 @@ def encode(content: Any, data_type: Any) -> Tuple[int, bytes]:
     return _TO_NATIVE[kind], data
 
 
-def decode(native_type: int, data: bytes) -> Tuple[WebPubSubDataType, Any]:
+def decode(native_type: int, data: bytes) -> Tuple[WebPubSubDataType, Any, Optional[Exception]]:
+    """``(data_type, value, error)``; ``error`` is set only when a JSON payload could not be
+    parsed, and ``value`` is then the JSON text (the library checked it is valid JSON)."""
     kind = _FROM_NATIVE.get(native_type, WebPubSubDataType.BINARY)
     if kind is WebPubSubDataType.TEXT:
-        return kind, data.decode("utf-8")
+        return kind, data.decode("utf-8"), None
     if kind is WebPubSubDataType.JSON:
-        return kind, json.loads(data.decode("utf-8"))
-    return kind, data
+        text = data.decode("utf-8")
+        try:
+            return kind, json.loads(text), None
+        except (RecursionError, ValueError) as error:
+            return kind, text, error
+    return kind, data, None

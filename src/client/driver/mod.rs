@@ -201,16 +201,23 @@ impl Driver {
         }
     }
 
-    /// Stopped: answers stops at once, fails operations, and waits for a start.
+    /// Stopped: answers stops at once, fails operations, and waits for a start. Once a start
+    /// is requested (see `StateCell::request_start`), operations wait for its connection
+    /// instead: they were issued after it.
     async fn wait_for_start(&mut self) -> Option<oneshot::Sender<Result<(), Error>>> {
         loop {
+            let starting = self.shared.state.start_requested();
             tokio::select! {
+                biased;
                 control = self.inbox.recv() => match control {
                     None => return None,
                     Some(Control::Start(reply)) => return Some(reply),
                     Some(Control::Stop(reply)) => { let _ = reply.send(()); }
                 },
-                Some(op) = self.ops.recv() => fail_op(*op, || AckOutcome::Stopped),
+                Some(op) = self.ops.recv(), if !starting => match self.shared.state.start_requested() {
+                    true => self.ops.hold(op),
+                    false => fail_op(*op, || AckOutcome::Stopped),
+                },
             }
         }
     }
