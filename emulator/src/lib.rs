@@ -28,6 +28,9 @@ mod connection;
 mod control;
 mod endpoint;
 mod faults;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod protocol;
 mod rest;
