@@ -88,19 +88,31 @@ pub fn verify(token: &str, key: &str) -> Result<Map<String, Value>, TokenError> 
     match claims.get("exp") {
         None => return Err(TokenError::NoExpiry),
         Some(v) => {
-            let exp = v.as_f64().ok_or(TokenError::ClaimType("exp"))? as i64;
-            if exp + CLOCK_SKEW_SECS < now {
+            let exp = time_claim(v, "exp")?;
+            if exp.saturating_add(CLOCK_SKEW_SECS) < now {
                 return Err(TokenError::Expired);
             }
         }
     }
     if let Some(v) = claims.get("nbf") {
-        let nbf = v.as_f64().ok_or(TokenError::ClaimType("nbf"))? as i64;
-        if nbf - CLOCK_SKEW_SECS > now {
+        let nbf = time_claim(v, "nbf")?;
+        if nbf.saturating_sub(CLOCK_SKEW_SECS) > now {
             return Err(TokenError::NotYetValid);
         }
     }
     Ok(claims)
+}
+
+/// Seconds since the epoch in a time claim. A number no `i64` holds is refused rather than
+/// silently saturated by the cast.
+fn time_claim(v: &Value, name: &'static str) -> Result<i64, TokenError> {
+    if let Some(secs) = v.as_i64() {
+        return Ok(secs);
+    }
+    match v.as_f64() {
+        Some(secs) if secs >= i64::MIN as f64 && secs < i64::MAX as f64 => Ok(secs as i64),
+        _ => Err(TokenError::ClaimType(name)),
+    }
 }
 
 fn decode_part(part: &str) -> Result<Value, TokenError> {
