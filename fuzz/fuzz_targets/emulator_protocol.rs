@@ -14,7 +14,7 @@ use webpubsub_client::protocol::{
 };
 use webpubsub_client::Data;
 use webpubsub_emulator::fuzzing::{
-    ack, connected, disconnected, parse, AckError, ClientMessage, DataFrame, DataType, Payload,
+    ack, connected, disconnected, group_frame, parse, server_frame, AckError, ClientMessage, DataType, Payload,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -76,13 +76,11 @@ fn downstream_frames_round_trip(selector: u64, group: &str, user: &str, body: &s
         } else {
             assert_eq!(back, body.as_bytes());
         }
-        let frame = DataFrame::group(group, user, data_type, &payload.json);
-        let expected_source =
-            MessageSource::Group { group: group.to_owned(), from_user_id: user.map(str::to_owned) };
-        check_message(&frame.sequenced(sequence_id), &expected_source, &payload, Some(sequence_id));
-        check_message(&frame.plain(), &expected_source, &payload, None);
-        let frame = DataFrame::server(data_type, &payload.json);
-        check_message(&frame.sequenced(sequence_id), &MessageSource::Server, &payload, Some(sequence_id));
+        let source = MessageSource::Group { group: group.to_owned(), from_user_id: user.map(str::to_owned) };
+        for id in [Some(sequence_id), None] {
+            check_message(&group_frame(group, user, &payload, id), &source, &payload, id);
+            check_message(&server_frame(&payload, id), &MessageSource::Server, &payload, id);
+        }
     }
 
     let token = (selector & 8 != 0).then_some(body);

@@ -27,7 +27,7 @@ for target in $targets; do
   if cargo +nightly fuzz run "$target" "$dir/corpus" -- \
       -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=4096 \
       -artifact_prefix="$dir/artifacts/" -print_final_stats=1 >"$dir/log" 2>&1; then
-    echo "$target: $(grep -E '^#[0-9]+ +DONE' "$dir/log" | tail -n1)"
+    echo "$target: $(grep -E '^#[0-9]+[[:space:]]+DONE' "$dir/log" | tail -n1)"
   else
     echo "$target: FAILED (log: $dir/log)" >&2
     grep -E 'panicked|ALARM|out-of-memory|ERROR: libFuzzer|Test unit written' "$dir/log" | head -n 10 >&2 || true
