@@ -10,6 +10,9 @@
 mod client;
 mod error;
 pub mod ffi;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod logging;
 pub mod protocol;
 mod transport;

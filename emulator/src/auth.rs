@@ -105,20 +105,31 @@ pub fn verify(token: &str, key: &str) -> Result<Map<String, Value>, TokenError> 
     match claims.get("exp") {
         None => return Err(TokenError::NoExpiry),
         Some(v) => {
-            let exp = v.as_f64().ok_or(TokenError::ClaimType("exp"))? as i64;
-            // `as` saturates a huge or tiny float; saturating arithmetic keeps it from flipping.
+            let exp = time_claim(v, "exp")?;
             if exp.saturating_add(CLOCK_SKEW_SECS) < now {
                 return Err(TokenError::Expired);
             }
         }
     }
     if let Some(v) = claims.get("nbf") {
-        let nbf = v.as_f64().ok_or(TokenError::ClaimType("nbf"))? as i64;
+        let nbf = time_claim(v, "nbf")?;
         if nbf.saturating_sub(CLOCK_SKEW_SECS) > now {
             return Err(TokenError::NotYetValid);
         }
     }
     Ok(claims)
+}
+
+/// Seconds since the epoch in a time claim. A number no `i64` holds is refused rather than
+/// silently saturated by the cast.
+fn time_claim(v: &Value, name: &'static str) -> Result<i64, TokenError> {
+    if let Some(secs) = v.as_i64() {
+        return Ok(secs);
+    }
+    match v.as_f64() {
+        Some(secs) if secs >= i64::MIN as f64 && secs < i64::MAX as f64 => Ok(secs as i64),
+        _ => Err(TokenError::ClaimType(name)),
+    }
 }
 
 fn decode_part(part: &str) -> Result<Value, TokenError> {
@@ -274,7 +285,8 @@ mod tests {
         assert!(verify(&sign(&far, KEY), KEY).is_ok());
         let past = client_claims("a", None, &[], &[], i64::MIN);
         assert_eq!(verify(&sign(&past, KEY), KEY), Err(TokenError::Expired));
-        for (exp, nbf, ok) in [(serde_json::json!(1e300), serde_json::json!(i64::MIN), true),
+        // A time no i64 holds is not a time: refused rather than saturated.
+        for (exp, nbf, ok) in [(serde_json::json!(1e300), serde_json::json!(i64::MIN), false),
                                (serde_json::json!(-1e300), serde_json::json!(0), false),
                                (serde_json::json!(i64::MAX), serde_json::json!(u64::MAX), false)] {
             let mut claims = Map::new();

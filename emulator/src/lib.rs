@@ -29,6 +29,9 @@ mod control;
 mod endpoint;
 mod events;
 mod faults;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod protocol;
 mod rest;

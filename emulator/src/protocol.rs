@@ -227,9 +227,9 @@ fn check_data(data_type: DataType, data: &RawValue) -> Result<(), String> {
             }
         }
         DataType::Text => {
-            if !text.starts_with('"') {
-                return Err("text data must be a JSON string".into());
-            }
+            // Decoding, not just a look at the first byte: a lone surrogate escape is valid
+            // JSON syntax but no Unicode text, and receivers could not read it.
+            serde_json::from_str::<Cow<'_, str>>(text).map_err(|_| "text data must be a JSON string of valid Unicode".to_string())?;
         }
         DataType::Binary | DataType::Protobuf => {
             let s: Cow<'_, str> = serde_json::from_str(text).map_err(|_| format!("{data_type} data must be a base64 string"))?;

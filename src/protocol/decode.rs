@@ -1,7 +1,8 @@
 //! Decoding JSON frames leniently, the way the protocol asks receivers to.
 //!
-//! Every frame is first read into one flat, borrowing view of all known fields (unknown
-//! ones are skipped by serde); the `type` field then decides which fields matter.
+//! Every frame is first read into one flat, borrowing view of all known fields, each still
+//! raw JSON (unknown ones are skipped by serde); the `type` field then decides which fields
+//! matter, and only those are read with their types.
 
 use super::{AckError, Data, DataType, JsonText, MessageSource, Request, ServiceMessage};
 use base64::Engine as _;
@@ -36,41 +37,44 @@ pub enum DecodeError {
     },
 }
 
+/// Every known field of every message type, still as raw JSON. A field is given a type only
+/// when the frame's `type` uses it: to a data message an ack's `error` is an unknown field,
+/// and unknown fields are ignored whatever their JSON type.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Frame<'a> {
     #[serde(rename = "type", borrow, default)]
-    kind: Option<Cow<'a, str>>,
+    kind: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    event: Option<Cow<'a, str>>,
-    #[serde(default)]
-    ack_id: Option<u64>,
-    #[serde(default)]
-    success: Option<bool>,
+    event: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    error: Option<FrameError<'a>>,
+    ack_id: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    from: Option<Cow<'a, str>>,
+    success: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    group: Option<Cow<'a, str>>,
+    error: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    from_user_id: Option<Cow<'a, str>>,
+    from: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    data_type: Option<Cow<'a, str>>,
+    group: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    from_user_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    data_type: Option<&'a RawValue>,
     #[serde(borrow, default)]
     data: Option<&'a RawValue>,
-    #[serde(default)]
-    sequence_id: Option<u64>,
     #[serde(borrow, default)]
-    connection_id: Option<Cow<'a, str>>,
+    sequence_id: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    user_id: Option<Cow<'a, str>>,
+    connection_id: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    reconnection_token: Option<Cow<'a, str>>,
+    user_id: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    message: Option<Cow<'a, str>>,
-    #[serde(default)]
-    no_echo: Option<bool>,
+    reconnection_token: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    message: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    no_echo: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +100,24 @@ fn parse_frame(text: &str) -> Result<Frame<'_>, DecodeError> {
     serde_json::from_str(text).map_err(|e| DecodeError::Malformed(e.to_string()))
 }
 
+/// A string field, borrowed from the frame unless it has escapes; `null` is absent.
+fn text<'a>(raw: Option<&'a RawValue>, field: &'static str) -> Result<Option<Cow<'a, str>>, DecodeError> {
+    let Some(raw) = raw else { return Ok(None) };
+    match serde_json::from_str::<&'a str>(raw.get()) {
+        Ok(s) => Ok(Some(Cow::Borrowed(s))),
+        Err(_) => serde_json::from_str::<String>(raw.get()).map(|s| Some(Cow::Owned(s))).map_err(|e| wrong_type(field, e)),
+    }
+}
+
+/// Any other field; `null` is absent.
+fn value<'a, T: Deserialize<'a>>(raw: Option<&'a RawValue>, field: &'static str) -> Result<Option<T>, DecodeError> {
+    raw.map(|r| serde_json::from_str(r.get()).map_err(|e| wrong_type(field, e))).transpose()
+}
+
+fn wrong_type(field: &str, e: serde_json::Error) -> DecodeError {
+    DecodeError::Malformed(format!("`{field}`: {e}"))
+}
+
 fn is(kind: &str, name: &str) -> bool {
     kind.eq_ignore_ascii_case(name)
 }
@@ -109,80 +131,85 @@ fn required<T>(value: Option<T>, kind: &'static str, field: &'static str) -> Res
 }
 
 /// Decodes a frame sent by the service. Unknown message types are not an error.
-pub fn decode_service_message(text: &str) -> Result<ServiceMessage, DecodeError> {
-    if let Some(ack_id) = compact_success_ack(text) {
+pub fn decode_service_message(text_frame: &str) -> Result<ServiceMessage, DecodeError> {
+    if let Some(ack_id) = compact_success_ack(text_frame) {
         return Ok(ServiceMessage::Ack { ack_id, success: true, error: None });
     }
-    let frame = parse_frame(text)?;
-    let kind = required(frame.kind.as_deref(), "service", "type")?;
-    if is(kind, "ack") {
-        let ack_id = required(frame.ack_id, "ack", "ackId")?;
-        let error = frame.error.map(|e| AckError {
+    let frame = parse_frame(text_frame)?;
+    let kind = required(text(frame.kind, "type")?, "service", "type")?;
+    if is(&kind, "ack") {
+        let ack_id = required(value(frame.ack_id, "ackId")?, "ack", "ackId")?;
+        let error = value::<FrameError>(frame.error, "error")?.map(|e| AckError {
             name: owned(e.name).unwrap_or_default(),
             message: owned(e.message).unwrap_or_default(),
         });
-        let success = frame.success.unwrap_or(error.is_none());
+        let success = value(frame.success, "success")?.unwrap_or(error.is_none());
         Ok(ServiceMessage::Ack { ack_id, success, error })
-    } else if is(kind, "message") {
-        let from = required(frame.from.as_deref(), "message", "from")?;
-        let source = if is(from, "group") {
+    } else if is(&kind, "message") {
+        let from = required(text(frame.from, "from")?, "message", "from")?;
+        let source = if is(&from, "group") {
             MessageSource::Group {
-                group: owned(frame.group).ok_or(DecodeError::MissingField { kind: "message", field: "group" })?,
-                from_user_id: owned(frame.from_user_id),
+                group: owned(text(frame.group, "group")?)
+                    .ok_or(DecodeError::MissingField { kind: "message", field: "group" })?,
+                from_user_id: owned(text(frame.from_user_id, "fromUserId")?),
             }
-        } else if is(from, "server") {
+        } else if is(&from, "server") {
             MessageSource::Server
         } else {
             return Ok(ServiceMessage::Unknown { kind: format!("message from {from}") });
         };
-        let data = decode_data(frame.data_type.as_deref(), frame.data)?;
-        Ok(ServiceMessage::Message { source, data, sequence_id: frame.sequence_id })
-    } else if is(kind, "system") {
-        let event = required(frame.event.as_deref(), "system", "event")?;
-        if is(event, "connected") {
+        let data = decode_data(text(frame.data_type, "dataType")?.as_deref(), frame.data)?;
+        Ok(ServiceMessage::Message { source, data, sequence_id: value(frame.sequence_id, "sequenceId")? })
+    } else if is(&kind, "system") {
+        let event = required(text(frame.event, "event")?, "system", "event")?;
+        if is(&event, "connected") {
             Ok(ServiceMessage::Connected {
-                connection_id: owned(frame.connection_id)
+                connection_id: owned(text(frame.connection_id, "connectionId")?)
                     .ok_or(DecodeError::MissingField { kind: "connected", field: "connectionId" })?,
-                user_id: owned(frame.user_id),
-                reconnection_token: owned(frame.reconnection_token),
+                user_id: owned(text(frame.user_id, "userId")?),
+                reconnection_token: owned(text(frame.reconnection_token, "reconnectionToken")?),
             })
-        } else if is(event, "disconnected") {
-            Ok(ServiceMessage::Disconnected { message: owned(frame.message) })
+        } else if is(&event, "disconnected") {
+            Ok(ServiceMessage::Disconnected { message: owned(text(frame.message, "message")?) })
         } else {
             Ok(ServiceMessage::Unknown { kind: format!("system/{event}") })
         }
-    } else if is(kind, "pong") {
+    } else if is(&kind, "pong") {
         Ok(ServiceMessage::Pong)
     } else {
-        Ok(ServiceMessage::Unknown { kind: kind.to_owned() })
+        Ok(ServiceMessage::Unknown { kind: kind.into_owned() })
     }
 }
 
 /// Decodes a frame sent by a client. Unknown types are an error here: the service rejects them.
-pub fn decode_request(text: &str) -> Result<Request, DecodeError> {
-    let frame = parse_frame(text)?;
-    let kind = required(frame.kind.as_deref(), "request", "type")?;
-    let group = || owned(frame.group.clone()).ok_or(DecodeError::MissingField { kind: "group request", field: "group" });
-    if is(kind, "joinGroup") {
-        Ok(Request::JoinGroup { group: group()?, ack_id: frame.ack_id })
-    } else if is(kind, "leaveGroup") {
-        Ok(Request::LeaveGroup { group: group()?, ack_id: frame.ack_id })
-    } else if is(kind, "sendToGroup") {
+pub fn decode_request(text_frame: &str) -> Result<Request, DecodeError> {
+    let frame = parse_frame(text_frame)?;
+    let kind = required(text(frame.kind, "type")?, "request", "type")?;
+    let group = || {
+        owned(text(frame.group, "group")?).ok_or(DecodeError::MissingField { kind: "group request", field: "group" })
+    };
+    let ack_id = || value(frame.ack_id, "ackId");
+    let data = || decode_data(text(frame.data_type, "dataType")?.as_deref(), frame.data);
+    if is(&kind, "joinGroup") {
+        Ok(Request::JoinGroup { group: group()?, ack_id: ack_id()? })
+    } else if is(&kind, "leaveGroup") {
+        Ok(Request::LeaveGroup { group: group()?, ack_id: ack_id()? })
+    } else if is(&kind, "sendToGroup") {
         Ok(Request::SendToGroup {
             group: group()?,
-            ack_id: frame.ack_id,
-            no_echo: frame.no_echo.unwrap_or(false),
-            data: decode_data(frame.data_type.as_deref(), frame.data)?,
+            ack_id: ack_id()?,
+            no_echo: value(frame.no_echo, "noEcho")?.unwrap_or(false),
+            data: data()?,
         })
-    } else if is(kind, "event") {
+    } else if is(&kind, "event") {
         Ok(Request::Event {
-            event: owned(frame.event).ok_or(DecodeError::MissingField { kind: "event", field: "event" })?,
-            ack_id: frame.ack_id,
-            data: decode_data(frame.data_type.as_deref(), frame.data)?,
+            event: owned(text(frame.event, "event")?).ok_or(DecodeError::MissingField { kind: "event", field: "event" })?,
+            ack_id: ack_id()?,
+            data: data()?,
         })
-    } else if is(kind, "sequenceAck") {
-        Ok(Request::SequenceAck { sequence_id: required(frame.sequence_id, "sequenceAck", "sequenceId")? })
-    } else if is(kind, "ping") {
+    } else if is(&kind, "sequenceAck") {
+        Ok(Request::SequenceAck { sequence_id: required(value(frame.sequence_id, "sequenceId")?, "sequenceAck", "sequenceId")? })
+    } else if is(&kind, "ping") {
         Ok(Request::Ping)
     } else {
         Err(DecodeError::Malformed(format!("unknown request type `{kind}`")))
@@ -311,6 +338,23 @@ mod tests {
             service(r#"{"type":"MESSAGE","from":"Server","dataType":"Text","data":"x","metadata":{"k":"v"},"extra":[1]}"#),
             ServiceMessage::Message { source: MessageSource::Server, data: Data::text("x"), sequence_id: None }
         );
+    }
+
+    #[test]
+    fn fields_of_other_message_types_are_unknown_fields() {
+        // Found by fuzzing: an ack's `error` on a data message made the whole frame malformed.
+        assert_eq!(
+            service(r#"{"type":"message","from":"server","dataType":"text","data":"x","error":8,"success":"no","event":[]}"#),
+            ServiceMessage::Message { source: MessageSource::Server, data: Data::text("x"), sequence_id: None }
+        );
+        assert_eq!(service(r#"{"type":"pong","ackId":-1,"group":{}}"#), ServiceMessage::Pong);
+        assert_eq!(
+            decode_request(r#"{"type":"event","event":"chat","dataT^ype":"binary","data":"AQID","error":8}"#),
+            Ok(Request::Event { event: "chat".into(), ack_id: None, data: Data::Json(JsonText::parse(r#""AQID""#).unwrap()) })
+        );
+        // A field the type uses still has to have its type.
+        assert!(decode_service_message(r#"{"type":"ack","ackId":1,"error":8}"#).is_err());
+        assert!(decode_request(r#"{"type":"sendToGroup","group":"g","data":1,"noEcho":1}"#).is_err());
     }
 
     #[test]

@@ -64,7 +64,9 @@ pub fn redact_url(url: &str) -> String {
         .split('&')
         .map(|pair| {
             let key = pair.split('=').next().unwrap_or_default();
-            if SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(key)) {
+            // Compared as the service reads it: `access%5Ftoken` is the access token too.
+            let name = url::form_urlencoded::parse(key.as_bytes()).next().map(|(name, _)| name).unwrap_or_default();
+            if SECRET_PARAMS.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
                 format!("{key}=***")
             } else {
                 pair.to_owned()
