@@ -31,7 +31,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         (Some(url), _) => (url.clone(), url.clone()),
         (None, Some(emulator)) => {
             println!("No service URL given: using an embedded emulator at {}", emulator.endpoint());
-            let token = |user: &str| TokenOptions::user(user).role("webpubsub.joinLeaveGroup").role("webpubsub.sendToGroup");
+            let token =
+                |user: &str| TokenOptions::user(user).role("webpubsub.joinLeaveGroup").role("webpubsub.sendToGroup");
             (
                 emulator.client_access_url("quickstart", token("quickstart")),
                 emulator.client_access_url("quickstart", token("publisher")),

@@ -18,8 +18,8 @@ pub mod protocol;
 mod transport;
 
 pub use client::{
-    ClientOptions, ClientState, Credential, Event, EventReceiver, GroupMessage, GroupOperation, RetryMode,
-    RetryPolicy, SendEvent, SendToGroup, ServerMessage, TryRecvError, WebPubSubClient, WebPubSubResult,
+    ClientOptions, ClientState, Credential, Event, EventReceiver, GroupMessage, GroupOperation, RetryMode, RetryPolicy,
+    SendEvent, SendToGroup, ServerMessage, TryRecvError, WebPubSubClient, WebPubSubResult,
 };
 pub use error::{Error, SendMessageError};
 pub use protocol::{Data, DataType, JsonText, Protocol};

@@ -5,9 +5,7 @@ mod common;
 
 use common::*;
 use std::time::Duration;
-use webpubsub_client::{
-    ClientState, Credential, Data, Error, Event, JsonText, WebPubSubClient,
-};
+use webpubsub_client::{ClientState, Credential, Data, Error, Event, JsonText, WebPubSubClient};
 use webpubsub_emulator::TokenOptions;
 
 #[tokio::test]
@@ -63,10 +61,7 @@ async fn reports_state_changes_in_order() {
             _ => None,
         })
         .collect();
-    assert_eq!(
-        states,
-        [ClientState::Connecting, ClientState::Connected, ClientState::Stopping, ClientState::Stopped]
-    );
+    assert_eq!(states, [ClientState::Connecting, ClientState::Connected, ClientState::Stopping, ClientState::Stopped]);
     let kinds: Vec<&str> = seen
         .iter()
         .filter_map(|e| match e {
@@ -142,7 +137,8 @@ async fn events_reach_the_server_and_echoes_come_back_as_server_messages() {
     let recorded = emulator.events();
     assert!(recorded.iter().any(|e| e.event == "chat"), "{recorded:?}");
     client.send_event("fire", "text event").fire_and_forget(true).await.unwrap();
-    eventually("fire-and-forget event recorded", || async { emulator.events().iter().any(|e| e.event == "fire") }).await;
+    eventually("fire-and-forget event recorded", || async { emulator.events().iter().any(|e| e.event == "fire") })
+        .await;
 }
 
 #[tokio::test]

@@ -24,7 +24,8 @@ async fn http_urls_connect_as_websocket_urls() {
     client.join_group("g").await.unwrap();
     client.stop().await;
 
-    let (client, _events) = self::client(Credential::url(http_url(&emulator, "b").replace("http://", "HTTP://")), fast_options());
+    let (client, _events) =
+        self::client(Credential::url(http_url(&emulator, "b").replace("http://", "HTTP://")), fast_options());
     client.start().await.expect("the scheme is case-insensitive");
     client.stop().await;
 

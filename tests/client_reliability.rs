@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::future::IntoFuture;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use webpubsub_client::{ClientState, Credential, Error, Event, Protocol, WebPubSubClient};
@@ -68,7 +68,8 @@ async fn a_stream_survives_twenty_abrupt_drops_without_loss_duplicates_or_reorde
                 tokio::time::sleep(Duration::from_millis(30)).await;
                 // Alternate between the receiver's and the sender's connection.
                 let who = if drops % 2 == 0 { "receiver" } else { "sender" };
-                let target = emulator.connections().into_iter().find(|c| c.user_id.as_deref() == Some(who) && c.attached);
+                let target =
+                    emulator.connections().into_iter().find(|c| c.user_id.as_deref() == Some(who) && c.attached);
                 if let Some(connection) = target {
                     if emulator.drop_connection(&connection.connection_id) {
                         drops += 1;
@@ -171,7 +172,8 @@ async fn a_refused_rejoin_is_reported() {
     let credential = Credential::provider({
         let (emulator, calls) = (emulator.clone(), calls.clone());
         move || {
-            let options = if calls.fetch_add(1, Ordering::SeqCst) == 0 { publisher("u") } else { TokenOptions::user("u") };
+            let options =
+                if calls.fetch_add(1, Ordering::SeqCst) == 0 { publisher("u") } else { TokenOptions::user("u") };
             let url = emulator.client_access_url(HUB, options);
             async move { Ok::<_, String>(url) }
         }
@@ -313,8 +315,10 @@ async fn stop_during_reconnect_backoff_ends_it() {
     client.start().await.unwrap();
     proxy.refuse(true);
     emulator.close_connection(&client.connection_id().unwrap(), 1008, "bye");
-    next_event(&mut events, |e| matches!(e, Event::StateChanged { current: ClientState::Reconnecting, .. }).then_some(()))
-        .await;
+    next_event(&mut events, |e| {
+        matches!(e, Event::StateChanged { current: ClientState::Reconnecting, .. }).then_some(())
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(200)).await; // a few failed attempts
     client.stop().await;
     assert_eq!(client.state(), ClientState::Stopped);
@@ -389,7 +393,8 @@ async fn group_membership_follows_joins_and_leaves_across_reconnects() {
         let id = client.connection_id();
         emulator.connections().iter().any(|c| {
             Some(&c.connection_id) == id.as_ref()
-                && c.groups.iter().cloned().collect::<BTreeSet<_>>() == BTreeSet::from(["a".to_string(), "c".to_string()])
+                && c.groups.iter().cloned().collect::<BTreeSet<_>>()
+                    == BTreeSet::from(["a".to_string(), "c".to_string()])
         })
     })
     .await;

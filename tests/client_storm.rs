@@ -68,7 +68,9 @@ impl Peer {
                         #[allow(clippy::result_large_err)]
                         let record = |request: &Request, mut response: Response| {
                             query = request.uri().query().unwrap_or_default().to_owned();
-                            response.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(SUBPROTOCOL));
+                            response
+                                .headers_mut()
+                                .insert("sec-websocket-protocol", HeaderValue::from_static(SUBPROTOCOL));
                             Ok(response)
                         };
                         let Ok(ws) = tokio_tungstenite::accept_hdr_async(stream, record).await else { return };
@@ -107,7 +109,9 @@ impl Drop for Peer {
 
 fn connected(connection_id: &str, token: Option<&str>) -> Message {
     let token = token.map(|t| format!(r#","reconnectionToken":"{t}""#)).unwrap_or_default();
-    Message::text(format!(r#"{{"type":"system","event":"connected","userId":"u","connectionId":"{connection_id}"{token}}}"#))
+    Message::text(format!(
+        r#"{{"type":"system","event":"connected","userId":"u","connectionId":"{connection_id}"{token}}}"#
+    ))
 }
 
 fn disconnected(message: &str) -> Message {
@@ -308,7 +312,8 @@ async fn a_second_connected_message_on_one_socket_does_not_replace_the_reconnect
     .await;
     let (client, mut events) = WebPubSubClient::with_options(peer.url().into(), ClientOptions::default()).unwrap();
     client.start().await.unwrap();
-    let seen = common::events_until(&mut events, |e| matches!(e, Event::Recovered { .. } | Event::Disconnected { .. })).await;
+    let seen =
+        common::events_until(&mut events, |e| matches!(e, Event::Recovered { .. } | Event::Disconnected { .. })).await;
     let queries = peer.queries();
     assert_eq!(queries.len(), 2, "the connection and one recovery: {queries:?}");
     assert_eq!(awps(&queries[1], "awps_connection_id").as_deref(), Some("first-id"));

@@ -75,7 +75,8 @@ async fn a_malformed_extra_ca_is_a_clear_error() {
     let emulator = emulator().await;
     let (port, _) = tls_front(emulator.port()).await;
     let mut options = fast_options();
-    options.extra_ca_certificates_pem = Some(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n".to_vec());
+    options.extra_ca_certificates_pem =
+        Some(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n".to_vec());
     let (client, _) = client(wss_url(&emulator, port), options);
     let error = client.start().await.unwrap_err();
     assert!(error.to_string().contains("extra CA certificate"), "{error}");
@@ -103,10 +104,8 @@ async fn custom_headers_and_user_agent_go_on_the_upgrade_request() {
 
 #[tokio::test]
 async fn service_websocket_pings_keep_an_idle_connection_alive() {
-    let config = webpubsub_emulator::EmulatorConfig {
-        ws_ping_interval: Some(Duration::from_millis(100)),
-        ..Default::default()
-    };
+    let config =
+        webpubsub_emulator::EmulatorConfig { ws_ping_interval: Some(Duration::from_millis(100)), ..Default::default() };
     let emulator = webpubsub_emulator::Emulator::start(config).await.unwrap();
     let mut options = fast_options();
     // No pings of our own: only the service's WebSocket pings reach the client.

@@ -54,7 +54,9 @@ pub fn parse_token_minutes(s: &str) -> Result<i64, String> {
         Ok(n) if (1..=MAX_TOKEN_MINUTES).contains(&n) => Ok(n),
         Ok(n) if n < 1 => Err(format!("{n} is not a positive number of minutes")),
         Ok(n) => Err(format!("{n} is more than {MAX_TOKEN_MINUTES} minutes")),
-        Err(_) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => Err(format!("{s} is out of range")),
+        Err(_) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(format!("{s} is out of range"))
+        }
         Err(_) => Err(format!("{s:?} is not an integer")),
     }
 }
@@ -79,8 +81,7 @@ pub fn sign(claims: &Map<String, Value>, key: &str) -> String {
 /// The audience is checked by the caller, which knows what URL the request used.
 pub fn verify(token: &str, key: &str) -> Result<Map<String, Value>, TokenError> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(TokenError::Malformed("expected three dot-separated parts"));
     };
     let header: Value = decode_part(h)?;
@@ -189,10 +190,9 @@ pub fn string_list(claims: &Map<String, Value>, name: &'static str) -> Result<Ve
     match claims.get(name) {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::String(s)) => Ok(vec![s.clone()]),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or(TokenError::ClaimType(name)))
-            .collect(),
+        Some(Value::Array(items)) => {
+            items.iter().map(|v| v.as_str().map(str::to_string).ok_or(TokenError::ClaimType(name))).collect()
+        }
         Some(_) => Err(TokenError::ClaimType(name)),
     }
 }
@@ -271,8 +271,21 @@ mod tests {
     fn token_minutes_are_an_int32_of_at_least_one() {
         assert_eq!(parse_token_minutes("1"), Ok(1));
         assert_eq!(parse_token_minutes("2147483647"), Ok(MAX_TOKEN_MINUTES));
-        for bad in ["0", "-1", "2147483648", "9223372036854775807", "99999999999999999999", "-99999999999999999999",
-                    "", "ten", "1.5", "1e3", " 5", "+", "-"] {
+        for bad in [
+            "0",
+            "-1",
+            "2147483648",
+            "9223372036854775807",
+            "99999999999999999999",
+            "-99999999999999999999",
+            "",
+            "ten",
+            "1.5",
+            "1e3",
+            " 5",
+            "+",
+            "-",
+        ] {
             assert!(parse_token_minutes(bad).is_err(), "{bad:?}");
         }
     }
@@ -286,9 +299,11 @@ mod tests {
         let past = client_claims("a", None, &[], &[], i64::MIN);
         assert_eq!(verify(&sign(&past, KEY), KEY), Err(TokenError::Expired));
         // A time no i64 holds is not a time: refused rather than saturated.
-        for (exp, nbf, ok) in [(serde_json::json!(1e300), serde_json::json!(i64::MIN), false),
-                               (serde_json::json!(-1e300), serde_json::json!(0), false),
-                               (serde_json::json!(i64::MAX), serde_json::json!(u64::MAX), false)] {
+        for (exp, nbf, ok) in [
+            (serde_json::json!(1e300), serde_json::json!(i64::MIN), false),
+            (serde_json::json!(-1e300), serde_json::json!(0), false),
+            (serde_json::json!(i64::MAX), serde_json::json!(u64::MAX), false),
+        ] {
             let mut claims = Map::new();
             claims.insert("exp".into(), exp.clone());
             claims.insert("nbf".into(), nbf.clone());

@@ -7,10 +7,10 @@
 //! connection: a client close frame or a protocol violation ends it; an abrupt drop of a
 //! reliable connection keeps it for the recovery window.
 
+use crate::events::RecordedEvent;
 use crate::http::close_reason;
 use crate::protocol::{self, AckError, ClientMessage, DataFrame, ParseError, Payload};
 use crate::roles::Permission;
-use crate::events::RecordedEvent;
 use crate::state::{Conn, Faults, Hub, Kill, OutFrame, Shared, TransportCtl};
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
@@ -230,10 +230,8 @@ async fn close_with(sink: &mut SplitSink<Ws, Message>, stream: &mut SplitStream<
 /// Reads (and discards) until the client answers our close or goes away, for at most 2 s,
 /// so the socket is not reset under data the client is still sending.
 async fn drain_after_close(stream: &mut SplitStream<Ws>) {
-    let _ = tokio::time::timeout(Duration::from_secs(2), async {
-        while let Some(Ok(_)) = stream.next().await {}
-    })
-    .await;
+    let _ =
+        tokio::time::timeout(Duration::from_secs(2), async { while let Some(Ok(_)) = stream.next().await {} }).await;
 }
 
 /// Holds a black-holed socket open, reading and discarding whatever arrives, until the client
@@ -342,7 +340,10 @@ async fn write_loop(shared: &Shared, conn: &Conn, sink: &mut SplitSink<Ws, Messa
                 Out::Raw(b) => sink.feed(Message::Frame(Frame::message(b, OpCode::Data(Data::Text), true))).await,
                 Out::Close(code, reason) => {
                     let _ = sink
-                        .send(Message::Close(Some(CloseFrame { code: CloseCode::from(code), reason: close_reason(&reason).into() })))
+                        .send(Message::Close(Some(CloseFrame {
+                            code: CloseCode::from(code),
+                            reason: close_reason(&reason).into(),
+                        })))
                         .await;
                     return End::SentClose;
                 }
@@ -364,7 +365,10 @@ async fn read_loop(shared: &Shared, hub: &Hub, conn: &Arc<Conn>, stream: &mut Sp
             Some(Ok(m)) => m,
             Some(Err(e)) => {
                 return match e {
-                    WsError::Capacity(_) => End::Violation(1009, format!("Message too large: the limit is {} bytes.", shared.config.max_message_size)),
+                    WsError::Capacity(_) => End::Violation(
+                        1009,
+                        format!("Message too large: the limit is {} bytes.", shared.config.max_message_size),
+                    ),
                     WsError::Utf8(_) => End::Violation(1007, "Text frame is not valid UTF-8.".into()),
                     WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => End::Gone,
                     WsError::Protocol(p) => End::Violation(1002, format!("WebSocket protocol error: {p}")),
@@ -378,7 +382,9 @@ async fn read_loop(shared: &Shared, hub: &Hub, conn: &Arc<Conn>, stream: &mut Sp
                 Step::Wait(target) => wait_for_space(shared, &target).await,
                 Step::End(e) => return e,
             },
-            Message::Binary(_) => return End::Violation(1003, "Binary frames are not supported on JSON subprotocols.".into()),
+            Message::Binary(_) => {
+                return End::Violation(1003, "Binary frames are not supported on JSON subprotocols.".into())
+            }
             Message::Close(_) => return End::ClientClosed,
             Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
         }
@@ -496,7 +502,10 @@ fn acked(shared: &Shared, conn: &Arc<Conn>, ack_id: Option<u64>, op: impl FnOnce
         };
     };
     if conn.lock().acks.contains(id) {
-        conn.push_control(OutFrame::Text(protocol::ack(id, Some((AckError::Duplicate, &protocol::duplicate_message(id))))));
+        conn.push_control(OutFrame::Text(protocol::ack(
+            id,
+            Some((AckError::Duplicate, &protocol::duplicate_message(id))),
+        )));
         return Step::Continue;
     }
     if Faults::take(&shared.faults.fail_acks) {

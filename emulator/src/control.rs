@@ -4,10 +4,10 @@
 //! local test tool.
 
 use crate::auth;
+use crate::events::RecordedEvent;
 use crate::http::{self, Query, Resp};
 use crate::protocol::DataType;
 use crate::rest::read_payload;
-use crate::events::RecordedEvent;
 use crate::state::Shared;
 use base64::Engine;
 use hyper::body::Incoming;
@@ -62,7 +62,9 @@ pub fn event_json(e: &RecordedEvent) -> Value {
     let data = match e.data_type {
         DataType::Text => Value::String(String::from_utf8_lossy(&e.data).into_owned()),
         DataType::Json => serde_json::from_slice(&e.data).unwrap_or(Value::Null),
-        DataType::Binary | DataType::Protobuf => Value::String(base64::engine::general_purpose::STANDARD.encode(&e.data)),
+        DataType::Binary | DataType::Protobuf => {
+            Value::String(base64::engine::general_purpose::STANDARD.encode(&e.data))
+        }
     };
     json!({"hub": e.hub, "connectionId": e.connection_id, "userId": e.user_id, "event": e.event,
            "dataType": e.data_type.as_str(), "data": data})
@@ -84,12 +86,16 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
             ok(json!({"endpoint": format!("http://{host}"),
                       "connectionString": format!("Endpoint=http://{host};AccessKey={};Version=1.0;", s.config.access_key)}))
         }
-        (&Method::GET, ["connections"]) => ok(serde_json::to_value(s.connection_infos(q.get("hub"))).expect("serialisable")),
+        (&Method::GET, ["connections"]) => {
+            ok(serde_json::to_value(s.connection_infos(q.get("hub"))).expect("serialisable"))
+        }
         (&Method::GET, ["connections", id]) => match s.find(id) {
             Some((_, c)) => ok(serde_json::to_value(c.info()).expect("serialisable")),
             None => no_conn(id),
         },
-        (&Method::POST, ["connections", id, "drop"]) => found(s.drop_connection(id, reset_mode(&q)?), id, json!({"dropped": true})),
+        (&Method::POST, ["connections", id, "drop"]) => {
+            found(s.drop_connection(id, reset_mode(&q)?), id, json!({"dropped": true}))
+        }
         (&Method::POST, ["drop-all"]) => ok(json!({"dropped": s.drop_all(q.get("hub"), reset_mode(&q)?)})),
         (&Method::POST, ["connections", id, "close"]) => {
             let code = match q.get("code").map(str::parse::<u16>) {
@@ -126,7 +132,8 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
         (&Method::POST, ["connections", id, "blackhole"]) => found(s.blackhole(id), id, json!({"blackholed": true})),
         (&Method::POST, ["connections", id, "raw"]) => {
             let id = id.to_string();
-            let body = http::read_body(req.into_body(), s.config.max_http_body_size, s.config.http_body_timeout).await?;
+            let body =
+                http::read_body(req.into_body(), s.config.max_http_body_size, s.config.http_body_timeout).await?;
             found(s.inject_raw_frame(&id, &body), &id, json!({"queued": true}))
         }
         (&Method::POST, ["hubs", hub, "server-message"]) => {
@@ -184,7 +191,9 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
             let minutes = match q.get("minutes").map(auth::parse_token_minutes) {
                 None => 60,
                 Some(Ok(n)) => n,
-                Some(Err(e)) => return Err(bad(format!("minutes must be an integer from 1 to {}: {e}", auth::MAX_TOKEN_MINUTES))),
+                Some(Err(e)) => {
+                    return Err(bad(format!("minutes must be an integer from 1 to {}: {e}", auth::MAX_TOKEN_MINUTES)))
+                }
             };
             let host = req.headers().get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
             let claims = auth::client_claims(

@@ -12,7 +12,9 @@ use crate::protocol;
 use crate::roles::Permissions;
 use crate::state::{AckHistory, Conn, ConnState, Faults, Outbox, Shared};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONNECTION, HOST, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL, UPGRADE};
+use hyper::header::{
+    HeaderValue, CONNECTION, HOST, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL, UPGRADE,
+};
 use hyper::{Request, Response, StatusCode};
 use rand::RngCore;
 use std::os::fd::RawFd;
@@ -52,7 +54,8 @@ pub async fn handle(shared: Arc<Shared>, mut req: Request<Incoming>, hub_name: S
     if !http::valid_hub(&hub_name) {
         return http::text(StatusCode::BAD_REQUEST, format!("invalid hub name {hub_name:?}"));
     }
-    let is_ws = req.headers().get(UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let is_ws =
+        req.headers().get(UPGRADE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     let Some(key) = req.headers().get(SEC_WEBSOCKET_KEY).cloned().filter(|_| is_ws) else {
         return http::text(StatusCode::BAD_REQUEST, "the client endpoint expects a WebSocket upgrade request");
     };
@@ -147,7 +150,10 @@ fn new_connection(
         candidates.push(format!("http://{fwd}/client/hubs/{hub_name}"));
     }
     if !auth::audience_matches(aud, &candidates) {
-        return Err(unauthorized(auth::TokenError::Audience { found: aud.to_string(), expected: candidates[0].clone() }));
+        return Err(unauthorized(auth::TokenError::Audience {
+            found: aud.to_string(),
+            expected: candidates[0].clone(),
+        }));
     }
     let user_id = match claims.get("sub") {
         None | Some(serde_json::Value::Null) => None,
@@ -155,7 +161,8 @@ fn new_connection(
         Some(_) => return Err(unauthorized(auth::TokenError::ClaimType("sub"))),
     };
     let roles = auth::string_list(&claims, "role").map_err(unauthorized)?;
-    let perms = Permissions::from_roles(&roles).map_err(|e| http::text(StatusCode::BAD_REQUEST, format!("invalid role in token: {e}")))?;
+    let perms = Permissions::from_roles(&roles)
+        .map_err(|e| http::text(StatusCode::BAD_REQUEST, format!("invalid role in token: {e}")))?;
     let mut groups = auth::string_list(&claims, "webpubsub.group").map_err(unauthorized)?;
     groups.extend(auth::string_list(&claims, "group").map_err(unauthorized)?);
     if let Some(bad) = groups.iter().find(|g| !protocol::valid_group(g)) {
@@ -166,7 +173,13 @@ fn new_connection(
     Ok((conn, groups))
 }
 
-pub(crate) fn new_conn(hub: &str, user_id: Option<String>, reliable: bool, subprotocol: &'static str, perms: Permissions) -> Arc<Conn> {
+pub(crate) fn new_conn(
+    hub: &str,
+    user_id: Option<String>,
+    reliable: bool,
+    subprotocol: &'static str,
+    perms: Permissions,
+) -> Arc<Conn> {
     let id: Arc<str> = random_hex(16).into();
     let token = reliable.then(|| random_hex(24));
     let mut out = Outbox::new();

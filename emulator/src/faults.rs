@@ -21,14 +21,14 @@ pub enum InjectError {
 impl Shared {
     /// Every connection of the hub named `hub` (case-insensitive), or of all hubs.
     fn conns_of<'a>(&self, hub: Option<&'a str>) -> impl Iterator<Item = std::sync::Arc<crate::state::Conn>> + 'a {
-        self.hubs().into_iter().filter(move |h| hub.is_none_or(|n| n.eq_ignore_ascii_case(&h.name))).flat_map(|h| h.all())
+        self.hubs()
+            .into_iter()
+            .filter(move |h| hub.is_none_or(|n| n.eq_ignore_ascii_case(&h.name)))
+            .flat_map(|h| h.all())
     }
 
     pub fn connection_infos(&self, hub: Option<&str>) -> Vec<ConnectionInfo> {
-        let mut out: Vec<ConnectionInfo> = self
-            .conns_of(hub)
-            .map(|c| c.info())
-            .collect();
+        let mut out: Vec<ConnectionInfo> = self.conns_of(hub).map(|c| c.info()).collect();
         out.sort_by(|a, b| (&a.hub, &a.connection_id).cmp(&(&b.hub, &b.connection_id)));
         out
     }
@@ -114,7 +114,13 @@ impl Shared {
 
     /// A `from:"server"` message to one connection or to every connection of the hub.
     /// Returns how many connections it was queued for.
-    pub fn inject_server_message(&self, hub: &str, id: Option<&str>, data_type: DataType, data: &[u8]) -> Result<usize, InjectError> {
+    pub fn inject_server_message(
+        &self,
+        hub: &str,
+        id: Option<&str>,
+        data_type: DataType,
+        data: &[u8],
+    ) -> Result<usize, InjectError> {
         let p = Payload::from_body(data_type, data).map_err(InjectError::InvalidData)?;
         self.inject_server_payload(hub, id, &p)
     }
@@ -123,7 +129,9 @@ impl Shared {
         let df = DataFrame::server(p.data_type, &p.json);
         let h = self.hub(hub);
         let d = match id {
-            Some(id) => h.send_to_conn(id, &df, &self.config).ok_or_else(|| InjectError::NoSuchConnection(id.into(), hub.into()))?,
+            Some(id) => h
+                .send_to_conn(id, &df, &self.config)
+                .ok_or_else(|| InjectError::NoSuchConnection(id.into(), hub.into()))?,
             None => h.send_to_all(&df, &[], &self.config),
         };
         self.end_overflowed(&h, &d.overflowed);
@@ -131,7 +139,13 @@ impl Shared {
     }
 
     /// A group message as the service would send it for a REST group send (`fromUserId` null).
-    pub fn inject_group_message(&self, hub: &str, group: &str, data_type: DataType, data: &[u8]) -> Result<usize, InjectError> {
+    pub fn inject_group_message(
+        &self,
+        hub: &str,
+        group: &str,
+        data_type: DataType,
+        data: &[u8],
+    ) -> Result<usize, InjectError> {
         let p = Payload::from_body(data_type, data).map_err(InjectError::InvalidData)?;
         self.inject_group_payload(hub, group, &p)
     }

@@ -40,16 +40,17 @@ mod server;
 mod state;
 
 pub use config::{EmulatorConfig, DEFAULT_ACCESS_KEY};
+pub use events::RecordedEvent;
 pub use faults::InjectError;
 pub use protocol::DataType;
 pub use roles::{Pattern, Permission, Permissions, RoleError};
-pub use events::RecordedEvent;
 pub use state::ConnectionInfo;
 
 /// Low-level pieces exposed for tests and tools (token minting and checking).
 pub mod token {
     pub use crate::auth::{
-        audience_matches, client_claims, normalize_url, parse_token_minutes, sign, verify, TokenError, MAX_TOKEN_MINUTES,
+        audience_matches, client_claims, normalize_url, parse_token_minutes, sign, verify, TokenError,
+        MAX_TOKEN_MINUTES,
     };
 }
 
@@ -77,7 +78,13 @@ pub struct TokenOptions {
 
 impl Default for TokenOptions {
     fn default() -> Self {
-        Self { user_id: None, roles: Vec::new(), groups: Vec::new(), expires_in: Duration::from_secs(3600), expired_by: None }
+        Self {
+            user_id: None,
+            roles: Vec::new(),
+            groups: Vec::new(),
+            expires_in: Duration::from_secs(3600),
+            expired_by: None,
+        }
     }
 }
 
@@ -136,7 +143,10 @@ impl Emulator {
     /// Binds `config.host:config.port` (port 0 picks a free one) and starts serving on the
     /// current tokio runtime.
     pub async fn start(config: EmulatorConfig) -> std::io::Result<Self> {
-        if config.access_key.len() < 32 || config.access_key.contains(';') || config.access_key.chars().any(char::is_control) {
+        if config.access_key.len() < 32
+            || config.access_key.contains(';')
+            || config.access_key.chars().any(char::is_control)
+        {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 "the access key must be at least 32 bytes without ';' or control characters",
@@ -177,7 +187,8 @@ impl Emulator {
     /// A client access token for `hub`, signed like the server SDKs sign it.
     pub fn client_access_token(&self, hub: &str, opts: &TokenOptions) -> String {
         let aud = format!("{}/client/hubs/{hub}", self.endpoint());
-        let claims = auth::client_claims(&aud, opts.user_id.as_deref(), &opts.roles, &opts.groups, opts.lifetime_secs());
+        let claims =
+            auth::client_claims(&aud, opts.user_id.as_deref(), &opts.roles, &opts.groups, opts.lifetime_secs());
         auth::sign(&claims, &self.shared.config.access_key)
     }
 
@@ -287,12 +298,24 @@ impl Emulator {
     /// A `from:"server"` message to one connection (`Some(id)`) or every connection of `hub`.
     /// `data` is the payload as a REST body would carry it: UTF-8 text, JSON text, or raw bytes
     /// for binary. Returns how many connections it was queued for.
-    pub fn inject_server_message(&self, hub: &str, connection_id: Option<&str>, data_type: DataType, data: impl AsRef<[u8]>) -> Result<usize, InjectError> {
+    pub fn inject_server_message(
+        &self,
+        hub: &str,
+        connection_id: Option<&str>,
+        data_type: DataType,
+        data: impl AsRef<[u8]>,
+    ) -> Result<usize, InjectError> {
         self.shared.inject_server_message(hub, connection_id, data_type, data.as_ref())
     }
 
     /// A group message (`fromUserId: null`, as from a REST group send).
-    pub fn inject_group_message(&self, hub: &str, group: &str, data_type: DataType, data: impl AsRef<[u8]>) -> Result<usize, InjectError> {
+    pub fn inject_group_message(
+        &self,
+        hub: &str,
+        group: &str,
+        data_type: DataType,
+        data: impl AsRef<[u8]>,
+    ) -> Result<usize, InjectError> {
         self.shared.inject_group_message(hub, group, data_type, data.as_ref())
     }
 

@@ -39,7 +39,8 @@ fn parse_args() -> Result<(EmulatorConfig, String), String> {
         let mut value = |what: &str| -> Result<String, String> {
             inline.clone().or_else(|| args.next()).ok_or_else(|| format!("{name} needs a value ({what})"))
         };
-        let number = |v: String| -> Result<u64, String> { v.parse().map_err(|_| format!("{name}: {v:?} is not a number")) };
+        let number =
+            |v: String| -> Result<u64, String> { v.parse().map_err(|_| format!("{name}: {v:?} is not a number")) };
         match name.as_str() {
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -75,7 +76,8 @@ fn main() {
     };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -30,9 +30,7 @@ pub enum DataType {
 impl DataType {
     /// Case-insensitive parse of a `dataType` value.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Text, Self::Json, Self::Binary, Self::Protobuf]
-            .into_iter()
-            .find(|d| d.as_str().eq_ignore_ascii_case(s))
+        [Self::Text, Self::Json, Self::Binary, Self::Protobuf].into_iter().find(|d| d.as_str().eq_ignore_ascii_case(s))
     }
 
     /// The lower-case wire name.
@@ -87,10 +85,13 @@ impl Payload {
                 serde_json::to_vec(text).expect("a string serialises")
             }
             DataType::Json => {
-                let raw: &RawValue = serde_json::from_slice(body).map_err(|e| format!("body is not valid JSON: {e}"))?;
+                let raw: &RawValue =
+                    serde_json::from_slice(body).map_err(|e| format!("body is not valid JSON: {e}"))?;
                 raw.get().as_bytes().to_vec()
             }
-            DataType::Binary | DataType::Protobuf => serde_json::to_vec(&STANDARD.encode(body)).expect("a string serialises"),
+            DataType::Binary | DataType::Protobuf => {
+                serde_json::to_vec(&STANDARD.encode(body)).expect("a string serialises")
+            }
         };
         Ok(Self { data_type, json: Bytes::from(json) })
     }
@@ -172,7 +173,8 @@ pub fn parse(text: &str) -> Result<ClientMessage<'_>, ParseError> {
     if !text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('{') {
         return Err(ParseError::Malformed("the message is not a JSON object".into()));
     }
-    let f: RawFrame<'_> = serde_json::from_str(text).map_err(|e| ParseError::Malformed(format!("not a valid message: {e}")))?;
+    let f: RawFrame<'_> =
+        serde_json::from_str(text).map_err(|e| ParseError::Malformed(format!("not a valid message: {e}")))?;
     let ty = f.ty.ok_or_else(|| ParseError::Malformed("the message has no \"type\"".into()))?;
     let ack_id = f.ack_id;
     let invalid = |message: String| ParseError::Invalid { ack_id, message };
@@ -200,7 +202,13 @@ pub fn parse(text: &str) -> Result<ClientMessage<'_>, ParseError> {
             if !valid_group(&group) {
                 return Err(invalid(format!("invalid group name {group:?}")));
             }
-            return Ok(ClientMessage::SendToGroup { group, ack_id, no_echo: f.no_echo.unwrap_or(false), data_type, data });
+            return Ok(ClientMessage::SendToGroup {
+                group,
+                ack_id,
+                no_echo: f.no_echo.unwrap_or(false),
+                data_type,
+                data,
+            });
         }
         let event = f.event.ok_or_else(|| ParseError::Malformed("event needs \"event\"".into()))?;
         if !valid_event(&event) {
@@ -209,7 +217,8 @@ pub fn parse(text: &str) -> Result<ClientMessage<'_>, ParseError> {
         return Ok(ClientMessage::Event { event, ack_id, data_type, data });
     }
     if is("sequenceAck") {
-        let sequence_id = f.sequence_id.ok_or_else(|| ParseError::Malformed("sequenceAck needs \"sequenceId\"".into()))?;
+        let sequence_id =
+            f.sequence_id.ok_or_else(|| ParseError::Malformed("sequenceAck needs \"sequenceId\"".into()))?;
         return Ok(ClientMessage::SequenceAck { sequence_id });
     }
     if is("ping") {
@@ -229,10 +238,12 @@ fn check_data(data_type: DataType, data: &RawValue) -> Result<(), String> {
         DataType::Text => {
             // Decoding, not just a look at the first byte: a lone surrogate escape is valid
             // JSON syntax but no Unicode text, and receivers could not read it.
-            serde_json::from_str::<Cow<'_, str>>(text).map_err(|_| "text data must be a JSON string of valid Unicode".to_string())?;
+            serde_json::from_str::<Cow<'_, str>>(text)
+                .map_err(|_| "text data must be a JSON string of valid Unicode".to_string())?;
         }
         DataType::Binary | DataType::Protobuf => {
-            let s: Cow<'_, str> = serde_json::from_str(text).map_err(|_| format!("{data_type} data must be a base64 string"))?;
+            let s: Cow<'_, str> =
+                serde_json::from_str(text).map_err(|_| format!("{data_type} data must be a base64 string"))?;
             STANDARD.decode(s.as_bytes()).map_err(|_| format!("{data_type} data is not valid base64"))?;
         }
     }
@@ -399,7 +410,9 @@ mod tests {
             ClientMessage::JoinGroup { group, ack_id } => assert_eq!((&*group, ack_id), ("g", Some(1))),
             m => panic!("{m:?}"),
         }
-        match parse(r#"{"type":"sendToGroup","group":"g","dataType":"Json","data":{"a":[1, 2]},"noEcho":true}"#).unwrap() {
+        match parse(r#"{"type":"sendToGroup","group":"g","dataType":"Json","data":{"a":[1, 2]},"noEcho":true}"#)
+            .unwrap()
+        {
             ClientMessage::SendToGroup { data_type, data, no_echo, ack_id, .. } => {
                 assert_eq!((data_type, data.get(), no_echo, ack_id), (DataType::Json, r#"{"a":[1, 2]}"#, true, None))
             }
@@ -409,20 +422,40 @@ mod tests {
             ClientMessage::SendToGroup { data_type, .. } => assert_eq!(data_type, DataType::Json),
             m => panic!("{m:?}"),
         }
-        assert!(matches!(parse(r#"{"type":"event","event":"chat","dataType":"binary","data":"AQID"}"#), Ok(ClientMessage::Event { .. })));
-        assert!(matches!(parse(r#"{"type":"sequenceAck","sequenceId":7}"#), Ok(ClientMessage::SequenceAck { sequence_id: 7 })));
+        assert!(matches!(
+            parse(r#"{"type":"event","event":"chat","dataType":"binary","data":"AQID"}"#),
+            Ok(ClientMessage::Event { .. })
+        ));
+        assert!(matches!(
+            parse(r#"{"type":"sequenceAck","sequenceId":7}"#),
+            Ok(ClientMessage::SequenceAck { sequence_id: 7 })
+        ));
         assert!(matches!(parse(r#"{"type":"ping"}"#), Ok(ClientMessage::Ping)));
     }
 
     #[test]
     fn malformed_and_invalid_frames() {
-        for bad in ["nope", "[]", r#"{"group":"g"}"#, r#"{"type":"dance"}"#, r#"{"type":"joinGroup"}"#,
-            r#"{"type":"joinGroup","group":5}"#, r#"{"type":"joinGroup","group":"g","ackId":"1"}"#,
-            r#"{"type":"joinGroup","group":"g","ackId":-1}"#, r#"{"type":"sequenceAck"}"#,
+        for bad in [
+            "nope",
+            "[]",
+            r#"{"group":"g"}"#,
+            r#"{"type":"dance"}"#,
+            r#"{"type":"joinGroup"}"#,
+            r#"{"type":"joinGroup","group":5}"#,
+            r#"{"type":"joinGroup","group":"g","ackId":"1"}"#,
+            r#"{"type":"joinGroup","group":"g","ackId":-1}"#,
+            r#"{"type":"sequenceAck"}"#,
             r#"{"type":"sendToGroup","group":"g"}"#,
             // Not objects: serde would read a struct from an array by position.
-            r#"["ping"]"#, r#" ["joinGroup","junk",1]"#, r#"["sequenceAck",null,null,null,null,null,null,1]"#,
-            r#""ping""#, "5", "null", "true", ""] {
+            r#"["ping"]"#,
+            r#" ["joinGroup","junk",1]"#,
+            r#"["sequenceAck",null,null,null,null,null,null,1]"#,
+            r#""ping""#,
+            "5",
+            "null",
+            "true",
+            "",
+        ] {
             assert!(matches!(parse(bad), Err(ParseError::Malformed(_))), "{bad}");
         }
         for (bad, ack) in [
@@ -445,12 +478,21 @@ mod tests {
     #[test]
     fn downstream_frames_have_the_documented_shape() {
         let v: Value = serde_json::from_slice(&connected("c1", None, Some("t"))).unwrap();
-        assert_eq!(v, serde_json::json!({"type":"system","event":"connected","userId":null,"connectionId":"c1","reconnectionToken":"t"}));
+        assert_eq!(
+            v,
+            serde_json::json!({"type":"system","event":"connected","userId":null,"connectionId":"c1","reconnectionToken":"t"})
+        );
         let v: Value = serde_json::from_slice(&ack(9, Some((AckError::Duplicate, &duplicate_message(9))))).unwrap();
-        assert_eq!(v, serde_json::json!({"type":"ack","ackId":9,"success":false,"error":{"name":"Duplicate","message":"Message with ack-id: 9 has been processed"}}));
+        assert_eq!(
+            v,
+            serde_json::json!({"type":"ack","ackId":9,"success":false,"error":{"name":"Duplicate","message":"Message with ack-id: 9 has been processed"}})
+        );
         let f = DataFrame::group("g\"1", Some("u"), DataType::Text, br#""hi""#);
         let v: Value = serde_json::from_slice(&f.sequenced(42)).unwrap();
-        assert_eq!(v, serde_json::json!({"type":"message","from":"group","group":"g\"1","fromUserId":"u","dataType":"text","data":"hi","sequenceId":42}));
+        assert_eq!(
+            v,
+            serde_json::json!({"type":"message","from":"group","group":"g\"1","fromUserId":"u","dataType":"text","data":"hi","sequenceId":42})
+        );
         let v: Value = serde_json::from_slice(&f.plain()).unwrap();
         assert!(v.get("sequenceId").is_none());
         let p = Payload::from_body(DataType::Binary, &[1, 2, 3]).unwrap();

@@ -40,9 +40,11 @@ fn not_supported(what: &str) -> Resp {
 /// Checks the Bearer token of a REST request.
 fn authorize(shared: &Shared, req: &Request<Incoming>) -> Result<(), Resp> {
     let unauthorized = |m: String| http::error(StatusCode::UNAUTHORIZED, "Error.Unauthorized", m);
-    let token = http::bearer_token(req.headers()).ok_or_else(|| unauthorized("missing Authorization: Bearer <token> header".into()))?;
+    let token = http::bearer_token(req.headers())
+        .ok_or_else(|| unauthorized("missing Authorization: Bearer <token> header".into()))?;
     let claims = auth::verify(token, &shared.config.access_key).map_err(|e| unauthorized(e.to_string()))?;
-    let aud = claims.get("aud").and_then(|v| v.as_str()).ok_or_else(|| unauthorized("the token has no aud claim".into()))?;
+    let aud =
+        claims.get("aud").and_then(|v| v.as_str()).ok_or_else(|| unauthorized("the token has no aud claim".into()))?;
     let host = req.headers().get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
     let path = req.uri().path();
     let full = match req.uri().query() {
@@ -64,7 +66,13 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resp {
 }
 
 /// Ends `conns` (all but `excluded`) with `disconnected` carrying `reason` and a 1000 close.
-fn close_conns(shared: &Shared, hub: &Hub, conns: Vec<Arc<crate::state::Conn>>, excluded: &[String], reason: &str) -> Resp {
+fn close_conns(
+    shared: &Shared,
+    hub: &Hub,
+    conns: Vec<Arc<crate::state::Conn>>,
+    excluded: &[String],
+    reason: &str,
+) -> Resp {
     for c in conns {
         if !excluded.iter().any(|e| **e == *c.id) {
             shared.end_conn(hub, &c, Some((1000, reason)));
@@ -138,7 +146,9 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
             }
             http::empty(StatusCode::NO_CONTENT)
         }
-        (&Method::HEAD, ["connections", id]) | (&Method::GET, ["connections", id]) => exists(hub.get(id).is_some(), "Warning.Connection.NotExisted"),
+        (&Method::HEAD, ["connections", id]) | (&Method::GET, ["connections", id]) => {
+            exists(hub.get(id).is_some(), "Warning.Connection.NotExisted")
+        }
         (&Method::DELETE, ["connections", id, "groups"]) => {
             if let Some(c) = hub.get(id) {
                 hub.leave_all(&c);
@@ -150,8 +160,12 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
             let df = DataFrame::server(payload.data_type, &payload.json);
             finish_send(&shared, &hub, hub.send_to_user(user, &df, cfg))
         }
-        (&Method::POST, ["users", user, ":closeConnections"]) => close_conns(&shared, &hub, hub.user_conns(user), &excluded, reason),
-        (&Method::HEAD, ["users", user]) | (&Method::GET, ["users", user]) => exists(!hub.user_conns(user).is_empty(), "Warning.User.NotExisted"),
+        (&Method::POST, ["users", user, ":closeConnections"]) => {
+            close_conns(&shared, &hub, hub.user_conns(user), &excluded, reason)
+        }
+        (&Method::HEAD, ["users", user]) | (&Method::GET, ["users", user]) => {
+            exists(!hub.user_conns(user).is_empty(), "Warning.User.NotExisted")
+        }
         (&Method::PUT, ["users", user, "groups", group]) => {
             hub.add_user_to_group(user, group);
             http::empty(StatusCode::OK)
@@ -169,8 +183,12 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
             let df = DataFrame::group(group, None, payload.data_type, &payload.json);
             finish_send(&shared, &hub, hub.send_to_group(group, &df, None, &excluded, cfg))
         }
-        (&Method::POST, ["groups", group, ":closeConnections"]) => close_conns(&shared, &hub, hub.group_conns(group), &excluded, reason),
-        (&Method::HEAD, ["groups", group]) | (&Method::GET, ["groups", group]) => exists(hub.group_exists(group), "Warning.Group.NotExisted"),
+        (&Method::POST, ["groups", group, ":closeConnections"]) => {
+            close_conns(&shared, &hub, hub.group_conns(group), &excluded, reason)
+        }
+        (&Method::HEAD, ["groups", group]) | (&Method::GET, ["groups", group]) => {
+            exists(hub.group_exists(group), "Warning.Group.NotExisted")
+        }
         (&Method::GET, ["groups", group, "connections"]) => list_group(&hub, group, &query),
         (&Method::PUT, ["groups", group, "connections", id]) => match hub.get(id) {
             Some(c) => {
@@ -187,7 +205,9 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Resp
         }
         (_, ["permissions", perm, "connections", id]) => {
             let Some(perm) = Permission::parse(perm) else {
-                return Err(bad_request(format!("unknown permission {perm:?}: expected sendToGroup or joinLeaveGroup")));
+                return Err(bad_request(format!(
+                    "unknown permission {perm:?}: expected sendToGroup or joinLeaveGroup"
+                )));
             };
             let target = query.get("targetName").map(str::to_string);
             if let Some(t) = &target {
@@ -251,7 +271,10 @@ pub(crate) async fn read_payload(req: Request<Incoming>, timeout: Duration) -> R
         return Err(http::error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Error.UnsupportedMediaType",
-            format!("Content-Type {:?} is not supported: use text/plain, application/json or application/octet-stream", ct.unwrap_or_default()),
+            format!(
+                "Content-Type {:?} is not supported: use text/plain, application/json or application/octet-stream",
+                ct.unwrap_or_default()
+            ),
         ));
     };
     let body = http::read_body(req.into_body(), MAX_BODY, timeout).await?;
@@ -263,7 +286,10 @@ fn generate_token(shared: &Shared, req: &Request<Incoming>, query: &Query, hub: 
         None => 60,
         Some(Ok(n)) => n,
         Some(Err(e)) => {
-            return bad_request(format!("minutesToExpire must be an integer from 1 to {}: {e}", auth::MAX_TOKEN_MINUTES))
+            return bad_request(format!(
+                "minutesToExpire must be an integer from 1 to {}: {e}",
+                auth::MAX_TOKEN_MINUTES
+            ))
         }
     };
     if let Some(ct) = query.get("clientType") {
@@ -307,7 +333,12 @@ fn list_group(hub: &Hub, group: &str, query: &Query) -> Resp {
         .map(|c| serde_json::json!({"connectionId": &*c.id, "userId": c.user_id}))
         .collect();
     let next = (start + page < conns.len()).then(|| {
-        format!("/api/hubs/{}/groups/{}/connections?maxpagesize={page}&continuationToken={}", hub.name, group, start + page)
+        format!(
+            "/api/hubs/{}/groups/{}/connections?maxpagesize={page}&continuationToken={}",
+            hub.name,
+            group,
+            start + page
+        )
     });
     http::json(StatusCode::OK, &serde_json::json!({"value": value, "nextLink": next}))
 }

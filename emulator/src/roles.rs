@@ -250,10 +250,7 @@ impl Permissions {
         };
         match group {
             None => any,
-            Some(g) => {
-                any || self.exact(perm).contains(g)
-                    || self.patterns(perm).iter().any(|p| p.matches(g))
-            }
+            Some(g) => any || self.exact(perm).contains(g) || self.patterns(perm).iter().any(|p| p.matches(g)),
         }
     }
 
@@ -320,7 +317,9 @@ mod tests {
         assert!(esc.matches("a*b") && !esc.matches("axb"));
         let mid = Pattern::compile("*-team-*").unwrap();
         assert!(mid.matches("red-team-1") && !mid.matches("red.x-team-1"));
-        assert!(Pattern::compile("Room").unwrap().matches("Room") && !Pattern::compile("Room").unwrap().matches("room"));
+        assert!(
+            Pattern::compile("Room").unwrap().matches("Room") && !Pattern::compile("Room").unwrap().matches("room")
+        );
         assert!(matches!(Pattern::compile("*.*.*.*.*.*"), Err(RoleError::TooManyStars(_))));
         assert!(Pattern::compile(r"*.*.*.*.*.\*").is_ok());
         assert!(matches!(Pattern::compile("a\\"), Err(RoleError::DanglingEscape(_))));

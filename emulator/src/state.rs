@@ -25,7 +25,10 @@ pub(crate) enum OutFrame {
     /// A text frame written verbatim, not necessarily valid UTF-8 (fault injection).
     Raw(Bytes),
     /// Written as a Close frame; the transport ends after it.
-    Close { code: u16, reason: String },
+    Close {
+        code: u16,
+        reason: String,
+    },
 }
 
 #[derive(Debug)]
@@ -232,7 +235,8 @@ impl Conn {
             return Pushed::Skipped;
         }
         let (seq, frame) = if self.reliable {
-            if st.out.unacked + 1 > cfg.max_unacked_messages || st.out.unacked_bytes + df.len() > cfg.max_unacked_bytes {
+            if st.out.unacked + 1 > cfg.max_unacked_messages || st.out.unacked_bytes + df.len() > cfg.max_unacked_bytes
+            {
                 return Pushed::Overflow;
             }
             let seq = st.out.next_seq;
@@ -522,7 +526,14 @@ impl Hub {
     }
 
     /// Queues `df` for every member of `group`, except `skip` (noEcho) and `excluded` ids.
-    pub fn send_to_group(&self, group: &str, df: &DataFrame, skip: Option<&Conn>, excluded: &[String], cfg: &EmulatorConfig) -> Delivery {
+    pub fn send_to_group(
+        &self,
+        group: &str,
+        df: &DataFrame,
+        skip: Option<&Conn>,
+        excluded: &[String],
+        cfg: &EmulatorConfig,
+    ) -> Delivery {
         let h = self.read();
         let mut d = Delivery::default();
         if let Some(members) = h.groups.get(group) {
@@ -713,7 +724,11 @@ impl Shared {
     pub fn end_overflowed(&self, hub: &Hub, conns: &[Arc<Conn>]) {
         for c in conns {
             tracing::info!(connection = %c.id, "buffer overflow: closing with 1008");
-            self.end_conn(hub, c, Some((1008, "The connection's message buffer overflowed (too many unacknowledged messages).")));
+            self.end_conn(
+                hub,
+                c,
+                Some((1008, "The connection's message buffer overflowed (too many unacknowledged messages).")),
+            );
         }
     }
 }

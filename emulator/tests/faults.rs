@@ -70,7 +70,11 @@ async fn failed_acks_do_not_execute_and_retry_executes() {
     assert_eq!(ack["error"]["name"], "InternalServerError");
     assert!(emu.connection(&c.connection_id).unwrap().groups.is_empty(), "not executed");
     assert_eq!(c.join("g", 1).await["error"]["name"], "InternalServerError");
-    assert_eq!(c.join("g", 1).await, json!({"type":"ack","ackId":1,"success":true}), "the retry with the same id executes");
+    assert_eq!(
+        c.join("g", 1).await,
+        json!({"type":"ack","ackId":1,"success":true}),
+        "the retry with the same id executes"
+    );
     assert_eq!(emu.connection(&c.connection_id).unwrap().groups, vec!["g".to_string()]);
 }
 
@@ -149,7 +153,10 @@ async fn injected_server_group_and_raw_frames() {
     let mut a = Client::reliable(&emu, "h", TokenOptions::user("a").group("g")).await;
     let mut b = Client::plain(&emu, "h", TokenOptions::user("b")).await;
     assert_eq!(emu.inject_server_message("h", Some(&a.connection_id), DataType::Json, r#"{"k":1}"#).unwrap(), 1);
-    assert_eq!(a.recv().await, json!({"type":"message","from":"server","dataType":"json","data":{"k":1},"sequenceId":1}));
+    assert_eq!(
+        a.recv().await,
+        json!({"type":"message","from":"server","dataType":"json","data":{"k":1},"sequenceId":1})
+    );
     assert_eq!(emu.inject_server_message("h", None, DataType::Binary, [9u8]).unwrap(), 2);
     assert_eq!(a.recv().await["data"], "CQ==");
     assert_eq!(b.recv().await["data"], "CQ==");
@@ -165,7 +172,14 @@ async fn injected_server_group_and_raw_frames() {
 async fn control_surface_over_http() {
     let emu = emulator().await;
     // Mint a URL over HTTP and connect with it.
-    let r = http(&emu, "GET", "/_emulator/client-access-url?hub=h&userId=web&role=webpubsub.joinLeaveGroup&group=g&minutes=5", &[], b"").await;
+    let r = http(
+        &emu,
+        "GET",
+        "/_emulator/client-access-url?hub=h&userId=web&role=webpubsub.joinLeaveGroup&group=g&minutes=5",
+        &[],
+        b"",
+    )
+    .await;
     assert_eq!(r.status, 200);
     let url = r.json()["url"].as_str().unwrap().to_string();
     let mut c = Client::connect(&url, RELIABLE).await;
@@ -177,7 +191,14 @@ async fn control_surface_over_http() {
     assert_eq!(list[0]["attached"], true);
     let id = c.connection_id.clone();
 
-    let r = http(&emu, "POST", &format!("/_emulator/hubs/h/server-message?connectionId={id}"), &[("Content-Type", "text/plain")], b"srv").await;
+    let r = http(
+        &emu,
+        "POST",
+        &format!("/_emulator/hubs/h/server-message?connectionId={id}"),
+        &[("Content-Type", "text/plain")],
+        b"srv",
+    )
+    .await;
     assert_eq!(r.json()["delivered"], 1);
     assert_eq!(c.recv().await["data"], "srv");
     http(&emu, "POST", "/_emulator/hubs/h/groups/g/message", &[("Content-Type", "application/json")], b"[1]").await;
@@ -210,7 +231,10 @@ async fn control_surface_over_http() {
     assert_eq!(c.expect_close().await.1, 4002);
     c.recover().await;
     assert_eq!(http(&emu, "POST", "/_emulator/refuse-recoveries?count=1", &[], b"").await.status, 200);
-    assert_eq!(http(&emu, "POST", &format!("/_emulator/connections/{id}/drop?mode=fin"), &[], b"").await.json()["dropped"], true);
+    assert_eq!(
+        http(&emu, "POST", &format!("/_emulator/connections/{id}/drop?mode=fin"), &[], b"").await.json()["dropped"],
+        true
+    );
     c.expect_drop().await;
     c.recover().await;
     assert_eq!(c.expect_close().await.1, 1008);
@@ -219,7 +243,11 @@ async fn control_surface_over_http() {
     let r = http(&emu, "POST", &format!("/_emulator/connections/{}/blackhole", d.connection_id), &[], b"").await;
     assert_eq!(r.status, 200);
     d.expect_silence(QUIET).await;
-    assert_eq!(http(&emu, "POST", "/_emulator/drop-all", &[], b"").await.json()["dropped"], 1, "the held socket is cut too");
+    assert_eq!(
+        http(&emu, "POST", "/_emulator/drop-all", &[], b"").await.json()["dropped"],
+        1,
+        "the held socket is cut too"
+    );
     d.expect_drop().await;
     assert_eq!(http(&emu, "POST", "/_emulator/connections/nope/drop", &[], b"").await.status, 404);
     assert_eq!(http(&emu, "POST", "/_emulator/fail-acks?count=x", &[], b"").await.status, 400);

@@ -56,7 +56,10 @@ async fn oversize_message_closes_1009_and_limit_itself_is_accepted() {
 #[tokio::test]
 async fn invalid_utf8_text_frame_closes_1007() {
     let emu = emulator().await;
-    use tokio_tungstenite::tungstenite::protocol::frame::{coding::{Data, OpCode}, Frame};
+    use tokio_tungstenite::tungstenite::protocol::frame::{
+        coding::{Data, OpCode},
+        Frame,
+    };
     let frame = Frame::message(vec![0xff, 0xfe, b'{'], OpCode::Data(Data::Text), true);
     assert_eq!(close_code_after(&emu, Message::Frame(frame)).await.1, 1007);
 }

@@ -43,16 +43,21 @@ async fn time_claims_beyond_the_range_are_refused() {
 #[tokio::test]
 async fn text_data_with_a_lone_surrogate_is_a_bad_request() {
     let emu = emulator().await;
-    let mut sender = Client::reliable(&emu, "chat", webpubsub_emulator::TokenOptions::user("u").all_group_roles()).await;
+    let mut sender =
+        Client::reliable(&emu, "chat", webpubsub_emulator::TokenOptions::user("u").all_group_roles()).await;
     let mut receiver = Client::reliable(&emu, "chat", webpubsub_emulator::TokenOptions::user("r").group("room2")).await;
-    sender.send_text(r#"{"type":"sendToGroup","group":"room2","ackId":4,"dataType":"text","data":"\ud83dndToGroup"}"#).await;
+    sender
+        .send_text(r#"{"type":"sendToGroup","group":"room2","ackId":4,"dataType":"text","data":"\ud83dndToGroup"}"#)
+        .await;
     let ack = sender.recv_ack(4).await;
     assert_eq!((&ack["success"], &ack["error"]["name"]), (&json!(false), &json!("BadRequest")), "{ack}");
     sender.send_text(r#"{"type":"event","event":"chat","ackId":5,"dataType":"text","data":"a\udc00"}"#).await;
     assert_eq!(sender.recv_ack(5).await["error"]["name"], "BadRequest");
     receiver.expect_silence(Duration::from_millis(200)).await;
     // A proper surrogate pair is fine.
-    sender.send_text(r#"{"type":"sendToGroup","group":"room2","ackId":6,"dataType":"text","data":"\ud83d\ude00"}"#).await;
+    sender
+        .send_text(r#"{"type":"sendToGroup","group":"room2","ackId":6,"dataType":"text","data":"\ud83d\ude00"}"#)
+        .await;
     assert_eq!(sender.recv_ack(6).await["success"], true);
     assert_eq!(receiver.recv().await["data"], "\u{1F600}");
 }

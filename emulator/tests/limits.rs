@@ -41,9 +41,8 @@ impl Drop for Isolated {
 async fn worst_case_wildcard_roles_are_answered_promptly() {
     let iso = Isolated::start(EmulatorConfig::default()).await;
     let emu = iso.emu();
-    let opts = TokenOptions::user("u")
-        .role("webpubsub.sendToGroups.*a*a*a*a*a")
-        .role("webpubsub.joinLeaveGroups.**a**a*a");
+    let opts =
+        TokenOptions::user("u").role("webpubsub.sendToGroups.*a*a*a*a*a").role("webpubsub.joinLeaveGroups.**a**a*a");
     let mut c = Client::reliable(emu, "h", opts).await;
     // Every prefix of the name matches the stars, and only the last character fails: the
     // case that made a backtracking matcher try ~n^5 splits.
@@ -90,8 +89,11 @@ async fn recorded_events_are_bounded_by_bytes_oldest_dropped_first() {
     assert_eq!(r.json().as_array().unwrap().len(), 3);
     assert_eq!(r.header("x-emulator-dropped-events"), Some("2"));
     let stats = http(&emu, "GET", "/_emulator/events/stats", &[], b"").await.json();
-    assert_eq!(stats, json!({"recorded": 3, "bytes": 3 * SIZE, "dropped": 2,
-                             "maxEvents": 100_000, "maxBytes": 3 * SIZE}));
+    assert_eq!(
+        stats,
+        json!({"recorded": 3, "bytes": 3 * SIZE, "dropped": 2,
+                             "maxEvents": 100_000, "maxBytes": 3 * SIZE})
+    );
 
     // An event larger than the whole bound is dropped and counted; it does not flush the record.
     let huge = "y".repeat(3 * SIZE + 1);
@@ -148,14 +150,17 @@ async fn oversize_bodies_get_413_without_being_read_and_the_emulator_stays_healt
     let emu = emulator().await;
     let port = emu.port();
     // A declared 64 MiB body is refused at once: only 64 KiB of it is ever sent.
-    for path in ["/_emulator/connections/nope/raw", "/_emulator/hubs/h/server-message", "/api/hubs/h/:send", "/nowhere"] {
+    for path in ["/_emulator/connections/nope/raw", "/_emulator/hubs/h/server-message", "/api/hubs/h/:send", "/nowhere"]
+    {
         let head = format!("POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\n\r\n", 64 << 20);
         let mut s = send_raw(&emu, &head, &vec![b'a'; 64 * 1024]).await;
         let (resp, _) = read_until_closed(&mut s, Duration::from_secs(3)).await;
         assert_eq!(status_of(&resp), Some(413), "{path}: {}", String::from_utf8_lossy(&resp));
     }
     // Without a Content-Length (chunked), the body is cut off at the limit.
-    let head = format!("POST /_emulator/connections/nope/raw HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nTransfer-Encoding: chunked\r\n\r\n");
+    let head = format!(
+        "POST /_emulator/connections/nope/raw HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
     let mut s = send_raw(&emu, &head, b"").await;
     let chunk = format!("{:x}\r\n{}\r\n", 256 * 1024, "a".repeat(256 * 1024));
     for _ in 0..8 {
@@ -195,8 +200,10 @@ async fn a_slow_body_is_answered_408_after_the_body_timeout() {
     let v = "api-version=2024-12-01";
     let send_path = format!("/api/hubs/h/:send?{v}");
     let auth = format!("Bearer {}", emu.rest_token(&format!("{}{send_path}", emu.endpoint())));
-    for (path, extra) in [("/_emulator/connections/nope/raw".to_string(), String::new()),
-                          (send_path, format!("Authorization: {auth}\r\nContent-Type: text/plain\r\n"))] {
+    for (path, extra) in [
+        ("/_emulator/connections/nope/raw".to_string(), String::new()),
+        (send_path, format!("Authorization: {auth}\r\nContent-Type: text/plain\r\n")),
+    ] {
         let head = format!("POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 100\r\n{extra}\r\n");
         let started = Instant::now();
         let mut s = send_raw(&emu, &head, b"only ten..").await;

@@ -59,7 +59,17 @@ async fn duplicate_ack_ids_are_not_executed_again() {
     // A refused request does not burn its ackId: after a grant, the same id executes.
     let mut c = Client::reliable(&emu, "h", TokenOptions::user("c")).await;
     assert_eq!(c.join("x", 1).await["error"]["name"], "Forbidden");
-    let r = rest(&emu, "PUT", &format!("/api/hubs/h/permissions/joinLeaveGroup/connections/{}?targetName=x&api-version=2024-01-01", c.connection_id), None, b"").await;
+    let r = rest(
+        &emu,
+        "PUT",
+        &format!(
+            "/api/hubs/h/permissions/joinLeaveGroup/connections/{}?targetName=x&api-version=2024-01-01",
+            c.connection_id
+        ),
+        None,
+        b"",
+    )
+    .await;
     assert_eq!(r.status, 200);
     assert_eq!(c.join("x", 1).await["success"], true);
 }
@@ -115,7 +125,11 @@ async fn group_message_shapes_and_sequence_ids_only_on_reliable() {
     let mut sender = Client::reliable(&emu, "h", TokenOptions::user("alice").all_group_roles()).await;
     let mut rel = Client::reliable(&emu, "h", TokenOptions::user("r").group("room")).await;
     let mut plain = Client::plain(&emu, "h", TokenOptions::anonymous().group("room")).await;
-    sender.send(json!({"type":"sendToGroup","group":"room","dataType":"Json","data":{"a":[1,"b"]},"noEcho":true,"ackId":1})).await;
+    sender
+        .send(
+            json!({"type":"sendToGroup","group":"room","dataType":"Json","data":{"a":[1,"b"]},"noEcho":true,"ackId":1}),
+        )
+        .await;
     assert_eq!(sender.recv().await, json!({"type":"ack","ackId":1,"success":true}));
     assert_eq!(
         rel.recv().await,
@@ -125,7 +139,9 @@ async fn group_message_shapes_and_sequence_ids_only_on_reliable() {
         plain.recv().await,
         json!({"type":"message","from":"group","group":"room","fromUserId":"alice","dataType":"json","data":{"a":[1,"b"]}})
     );
-    for (i, (dt, data)) in [("text", json!("hello")), ("binary", json!("AQID")), ("protobuf", json!("CgA="))].into_iter().enumerate() {
+    for (i, (dt, data)) in
+        [("text", json!("hello")), ("binary", json!("AQID")), ("protobuf", json!("CgA="))].into_iter().enumerate()
+    {
         sender.send(json!({"type":"sendToGroup","group":"room","dataType":dt,"data":data,"noEcho":true})).await;
         let m = rel.recv().await;
         assert_eq!((m["dataType"].as_str().unwrap(), &m["data"], &m["sequenceId"]), (dt, &data, &json!(i + 2)));
@@ -158,7 +174,10 @@ async fn token_groups_and_wildcard_roles() {
     let mut c = Client::reliable(
         &emu,
         "h",
-        TokenOptions::user("u").role("webpubsub.joinLeaveGroups.team.*").role("webpubsub.sendToGroup.exact.name").group("initial"),
+        TokenOptions::user("u")
+            .role("webpubsub.joinLeaveGroups.team.*")
+            .role("webpubsub.sendToGroup.exact.name")
+            .group("initial"),
     )
     .await;
     assert_eq!(emu.connection(&c.connection_id).unwrap().groups, vec!["initial".to_string()]);

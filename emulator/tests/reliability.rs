@@ -68,7 +68,14 @@ async fn refused_and_expired_recoveries_close_with_1008() {
     // Wrong reconnection token.
     let bad = format!("{}&awps_connection_id={}&awps_reconnection_token=nope", c.url, c.connection_id);
     let (mut ws, _) = open(&bad, &[RELIABLE], &[]).await.expect("refusals are upgraded first");
-    let mut probe = Client { ws, url: bad.clone(), subprotocol: RELIABLE.into(), connection_id: String::new(), user_id: json!(null), reconnection_token: None };
+    let mut probe = Client {
+        ws,
+        url: bad.clone(),
+        subprotocol: RELIABLE.into(),
+        connection_id: String::new(),
+        user_id: json!(null),
+        reconnection_token: None,
+    };
     let (msgs, code, _) = probe.expect_close().await;
     assert_eq!(code, 1008);
     assert_eq!(msgs.len(), 1);
@@ -160,7 +167,10 @@ async fn recovery_replaces_a_still_attached_transport() {
     assert_eq!(c.recv().await["sequenceId"], 1);
     use futures_util::StreamExt;
     let old = tokio::time::timeout(T, second.next()).await.unwrap();
-    assert!(!matches!(old, Some(Ok(tokio_tungstenite::tungstenite::Message::Text(_)))), "old transport got nothing: {old:?}");
+    assert!(
+        !matches!(old, Some(Ok(tokio_tungstenite::tungstenite::Message::Text(_)))),
+        "old transport got nothing: {old:?}"
+    );
 }
 
 #[tokio::test]
@@ -206,7 +216,8 @@ async fn publisher_is_held_back_by_a_congested_subscriber_but_not_by_itself() {
     assert_eq!(publisher.recv().await["type"], "pong", "released by the subscriber's ack");
 
     // A congested publisher that is a member of its own group is not held back by itself.
-    let mut own = Client::reliable(&emu, "h", TokenOptions::user("o").role("webpubsub.sendToGroup").group("self")).await;
+    let mut own =
+        Client::reliable(&emu, "h", TokenOptions::user("o").role("webpubsub.sendToGroup").group("self")).await;
     for i in 0..15 {
         own.send(json!({"type":"sendToGroup","group":"self","dataType":"text","data":i.to_string()})).await;
     }

@@ -200,8 +200,12 @@ fn validate(options: &ClientOptions) -> Result<(), Error> {
     if let Some((name, _)) = positive.iter().find(|(_, d)| d.is_zero()) {
         return Err(Error::InvalidArgument(format!("{name} must be greater than zero")));
     }
-    if options.keep_alive_interval.is_some_and(|d| d.is_zero()) || options.keep_alive_timeout.is_some_and(|d| d.is_zero()) {
-        return Err(Error::InvalidArgument("keep-alive durations must be greater than zero (use None to disable)".into()));
+    if options.keep_alive_interval.is_some_and(|d| d.is_zero())
+        || options.keep_alive_timeout.is_some_and(|d| d.is_zero())
+    {
+        return Err(Error::InvalidArgument(
+            "keep-alive durations must be greater than zero (use None to disable)".into(),
+        ));
     }
     if options.operation_queue_capacity == 0 || options.event_queue_capacity == 0 {
         return Err(Error::InvalidArgument("queue capacities must be at least 1".into()));

@@ -173,7 +173,9 @@ impl OpKind {
         if name.len() > MAX_NAME_CHARS && name.chars().count() > MAX_NAME_CHARS {
             return Err(Error::InvalidArgument(format!("the {what} name is longer than {MAX_NAME_CHARS} characters")));
         }
-        if let OpKind::SendToGroup { data: Data::Json(json), .. } | OpKind::SendEvent { data: Data::Json(json), .. } = self {
+        if let OpKind::SendToGroup { data: Data::Json(json), .. } | OpKind::SendEvent { data: Data::Json(json), .. } =
+            self
+        {
             if json.as_str().trim() == "null" {
                 // The service treats it as a malformed frame and drops the connection.
                 return Err(Error::InvalidArgument("JSON data must not be null".into()));
@@ -206,7 +208,9 @@ impl OpKind {
             OpKind::LeaveGroup(group) => {
                 (Request::LeaveGroup { group: group.clone(), ack_id }, Some(GroupChange::Leave(group)))
             }
-            OpKind::SendToGroup { group, data, no_echo } => (Request::SendToGroup { group, ack_id, no_echo, data }, None),
+            OpKind::SendToGroup { group, data, no_echo } => {
+                (Request::SendToGroup { group, ack_id, no_echo, data }, None)
+            }
             OpKind::SendEvent { event, data } => (Request::Event { event, ack_id, data }, None),
         }
     }
@@ -302,7 +306,9 @@ impl Prepared {
                 AckOutcome::ConnectionLost => return Err(Error::ConnectionLost { ack_id }),
                 AckOutcome::Stopped => return Err(Error::Stopped { ack_id: Some(ack_id) }),
                 AckOutcome::AckIdInUse => {
-                    return Err(Error::InvalidArgument(format!("ackId {ack_id} is already used by a pending operation")))
+                    return Err(Error::InvalidArgument(format!(
+                        "ackId {ack_id} is already used by a pending operation"
+                    )))
                 }
             };
             let policy = &self.handle.shared.options.message_retry;

@@ -148,7 +148,11 @@ pub unsafe extern "C" fn wps_client_start(client: *mut wps_client, error_out: *m
 /// Returns `WPS_RESULT_NULL_ARGUMENT` or `WPS_RESULT_STOPPED` (library shut down).
 /// `user_data` is passed to the callback untouched. Threads: any, including callbacks.
 #[no_mangle]
-pub unsafe extern "C" fn wps_client_start_async(client: *mut wps_client, callback: wps_completion_fn, user_data: *mut c_void) -> wps_result {
+pub unsafe extern "C" fn wps_client_start_async(
+    client: *mut wps_client,
+    callback: wps_completion_fn,
+    user_data: *mut c_void,
+) -> wps_result {
     ffi_guard!({
         let Some(client) = client.as_ref() else { return WPS_RESULT_NULL_ARGUMENT };
         let inner = &client.inner;
@@ -201,7 +205,11 @@ pub unsafe extern "C" fn wps_client_stop(client: *mut wps_client) -> wps_result 
 /// is never called. Returns `WPS_RESULT_NULL_ARGUMENT` or `WPS_RESULT_STOPPED` (library
 /// shut down). Threads: any, including callbacks.
 #[no_mangle]
-pub unsafe extern "C" fn wps_client_stop_async(client: *mut wps_client, callback: wps_completion_fn, user_data: *mut c_void) -> wps_result {
+pub unsafe extern "C" fn wps_client_stop_async(
+    client: *mut wps_client,
+    callback: wps_completion_fn,
+    user_data: *mut c_void,
+) -> wps_result {
     ffi_guard!({
         let Some(client) = client.as_ref() else { return WPS_RESULT_NULL_ARGUMENT };
         let inner = &client.inner;

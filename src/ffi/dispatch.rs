@@ -58,7 +58,12 @@ impl Completion {
     fn fire(self) {
         let call = || unsafe {
             match &self.outcome {
-                Ok(result) => (self.callback)(self.user_data.0, 0, result.as_ref().map_or(std::ptr::null(), |r| r), std::ptr::null()),
+                Ok(result) => (self.callback)(
+                    self.user_data.0,
+                    0,
+                    result.as_ref().map_or(std::ptr::null(), |r| r),
+                    std::ptr::null(),
+                ),
                 Err(error) => (self.callback)(self.user_data.0, error.code(), std::ptr::null(), error),
             }
         };
@@ -93,7 +98,12 @@ pub(crate) struct Mailbox {
 
 impl Mailbox {
     /// A mailbox for a client's events, served by `worker`.
-    pub(crate) fn new(id: u64, worker: Arc<Worker>, receiver: EventReceiver, on_finish: Box<dyn FnOnce() + Send>) -> Arc<Self> {
+    pub(crate) fn new(
+        id: u64,
+        worker: Arc<Worker>,
+        receiver: EventReceiver,
+        on_finish: Box<dyn FnOnce() + Send>,
+    ) -> Arc<Self> {
         let mailbox = Arc::new(Mailbox {
             id,
             worker,
@@ -343,7 +353,8 @@ impl Worker {
                 }
             };
             let Some(mailbox) = next else { return };
-            let ended = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| mailbox.process(&mut scratch))).unwrap_or(false);
+            let ended = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| mailbox.process(&mut scratch)))
+                .unwrap_or(false);
             drop(mailbox);
             if ended && self.dedicated {
                 return;

@@ -363,7 +363,9 @@ pub unsafe extern "C" fn wps_client_add_listener(
             let client = arg_ref(client, "client")?;
             let callback = callback.ok_or_else(|| WpsError::null_argument("callback"))?;
             if event_mask == 0 || event_mask & !WPS_EVENT_ALL != 0 {
-                return Err(WpsError::invalid_argument(format!("event mask {event_mask:#x} is empty or has unknown bits")));
+                return Err(WpsError::invalid_argument(format!(
+                    "event mask {event_mask:#x} is empty or has unknown bits"
+                )));
             }
             let mut set = lock(&client.inner.mailbox.listeners);
             if set.closed {
@@ -458,8 +460,15 @@ mod tests {
     fn other_kinds_convert() {
         let mut scratch = Scratch::default();
         let mut error = None;
-        let e = convert(&Event::ServerMessage(ServerMessage { data: Data::Binary(vec![0, 1, 0]), sequence_id: None }), &mut scratch, &mut error);
-        assert_eq!((e.kind, e.data_type, e.data_len, e.has_sequence_id), (WPS_EVENT_SERVER_MESSAGE, WPS_DATA_TYPE_BINARY, 3, false));
+        let e = convert(
+            &Event::ServerMessage(ServerMessage { data: Data::Binary(vec![0, 1, 0]), sequence_id: None }),
+            &mut scratch,
+            &mut error,
+        );
+        assert_eq!(
+            (e.kind, e.data_type, e.data_len, e.has_sequence_id),
+            (WPS_EVENT_SERVER_MESSAGE, WPS_DATA_TYPE_BINARY, 3, false)
+        );
         let e = convert(
             &Event::Disconnected { connection_id: None, message: Some("bye".into()), close_code: Some(1008) },
             &mut scratch,
@@ -467,7 +476,11 @@ mod tests {
         );
         assert_eq!((e.close_code, e.has_close_code), (1008, true));
         assert_eq!(e.message.len, 3);
-        let e = convert(&Event::Recovered { connection_id: "c".into(), elapsed: Duration::from_millis(1500) }, &mut scratch, &mut error);
+        let e = convert(
+            &Event::Recovered { connection_id: "c".into(), elapsed: Duration::from_millis(1500) },
+            &mut scratch,
+            &mut error,
+        );
         assert_eq!(e.elapsed_ms, 1500);
         let e = convert(
             &Event::StateChanged { previous: ClientState::Connected, current: ClientState::Recovering },

@@ -70,7 +70,8 @@ pub(crate) unsafe fn boundary_with_error(
     error_out: *mut *mut wps_error,
     body: impl FnOnce() -> Result<(), WpsError>,
 ) -> wps_result {
-    let outcome = std::panic::catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| Err(WpsError::from_panic(payload)));
+    let outcome =
+        std::panic::catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| Err(WpsError::from_panic(payload)));
     match outcome {
         Ok(()) => WPS_RESULT_OK,
         Err(error) => error.report(error_out),
@@ -80,7 +81,9 @@ pub(crate) unsafe fn boundary_with_error(
 /// The one guard every exported function body consists of. See the module docs.
 macro_rules! ffi_guard {
     (error_out = $error_out:expr, $body:block) => {
-        $crate::ffi::guard::boundary_with_error($error_out, move || -> Result<(), $crate::ffi::error::WpsError> { $body })
+        $crate::ffi::guard::boundary_with_error($error_out, move || -> Result<(), $crate::ffi::error::WpsError> {
+            $body
+        })
     };
     ($body:block) => {
         $crate::ffi::guard::boundary(move || $body)
@@ -117,7 +120,10 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
 /// Checks that `bytes` are UTF-8, with an error that names the argument and the offset.
 pub(crate) fn utf8<'a>(bytes: &'a [u8], name: &str) -> Result<&'a str, WpsError> {
     std::str::from_utf8(bytes).map_err(|e| {
-        WpsError::new(WPS_RESULT_INVALID_UTF8, format!("{name} is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()))
+        WpsError::new(
+            WPS_RESULT_INVALID_UTF8,
+            format!("{name} is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+        )
     })
 }
 
@@ -188,7 +194,10 @@ pub(crate) fn ensure_may_block(what: &str) -> Result<(), WpsError> {
         ));
     }
     if tokio::runtime::Handle::try_current().is_ok() {
-        return Err(WpsError::new(WPS_RESULT_ILLEGAL_STATE, format!("{what} blocks and cannot be called on a library runtime thread")));
+        return Err(WpsError::new(
+            WPS_RESULT_ILLEGAL_STATE,
+            format!("{what} blocks and cannot be called on a library runtime thread"),
+        ));
     }
     Ok(())
 }
@@ -306,7 +315,11 @@ mod tests {
             while let Some(at) = rest.find(&needle) {
                 let after = &rest[at + needle.len()..];
                 let name: String = after.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-                assert!(name.starts_with("wps_"), "{}: exported function {name:?} lacks the wps_ prefix", path.display());
+                assert!(
+                    name.starts_with("wps_"),
+                    "{}: exported function {name:?} lacks the wps_ prefix",
+                    path.display()
+                );
                 let preceding = &rest[..at];
                 let attrs = &preceding[preceding.len().saturating_sub(200)..];
                 assert!(attrs.contains("#[no_mangle]"), "{}: {name} is not #[no_mangle]", path.display());
@@ -322,11 +335,16 @@ mod tests {
             }
         }
         // Cross-check with the header: every declared function was found (and guarded).
-        let header = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("include/webpubsub_client.h")).unwrap();
+        let header = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("include/webpubsub_client.h"),
+        )
+        .unwrap();
         let declared: std::collections::BTreeSet<String> = header
             .lines()
             .filter(|l| l.contains('(') && !l.starts_with("//") && !l.starts_with("typedef") && !l.starts_with(' '))
-            .filter_map(|l| l.split('(').next()?.split_whitespace().last().map(|n| n.trim_start_matches('*').to_string()))
+            .filter_map(|l| {
+                l.split('(').next()?.split_whitespace().last().map(|n| n.trim_start_matches('*').to_string())
+            })
             .filter(|n| n.starts_with("wps_"))
             .collect();
         assert!(declared.len() >= 50, "the header scan found only {} functions", declared.len());

@@ -46,7 +46,8 @@ const QUEUE: usize = 4096;
 /// log thread, one record at a time; the rules for callbacks apply (no blocking calls of
 /// the library, no unwinding).
 #[allow(non_camel_case_types)]
-pub type wps_log_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, level: u32, target: wps_str, message: wps_str)>;
+pub type wps_log_fn =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, level: u32, target: wps_str, message: wps_str)>;
 
 struct LogSink {
     callback: unsafe extern "C" fn(*mut c_void, u32, wps_str, wps_str),
@@ -214,7 +215,12 @@ pub(crate) fn shut_down(deadline: Instant) -> bool {
 /// the calling thread or the log thread) or at `wps_shutdown`. When this fails, nothing is
 /// taken. Threads: any; the callback runs on the library's log thread.
 #[no_mangle]
-pub unsafe extern "C" fn wps_set_log_callback(callback: wps_log_fn, user_data: *mut c_void, free_user_data: wps_free_fn, max_level: u32) -> wps_result {
+pub unsafe extern "C" fn wps_set_log_callback(
+    callback: wps_log_fn,
+    user_data: *mut c_void,
+    free_user_data: wps_free_fn,
+    max_level: u32,
+) -> wps_result {
     ffi_guard!({
         if max_level > WPS_LOG_LEVEL_TRACE {
             return WPS_RESULT_INVALID_ARGUMENT;
@@ -230,7 +236,8 @@ pub unsafe extern "C" fn wps_set_log_callback(callback: wps_log_fn, user_data: *
         };
         let installed = SUBSCRIBER.get_or_init(|| {
             use tracing_subscriber::prelude::*;
-            tracing::subscriber::set_global_default(tracing_subscriber::registry().with(ForwardLayer)).map_err(|e| e.to_string())
+            tracing::subscriber::set_global_default(tracing_subscriber::registry().with(ForwardLayer))
+                .map_err(|e| e.to_string())
         });
         if installed.is_err() {
             return WPS_RESULT_ILLEGAL_STATE;

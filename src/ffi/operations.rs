@@ -10,7 +10,9 @@
 
 use super::client::{wps_client, ClientInner};
 use super::error::{wps_error, WpsError};
-use super::events::{wps_data_type, WPS_DATA_TYPE_BINARY, WPS_DATA_TYPE_JSON, WPS_DATA_TYPE_PROTOBUF, WPS_DATA_TYPE_TEXT};
+use super::events::{
+    wps_data_type, WPS_DATA_TYPE_BINARY, WPS_DATA_TYPE_JSON, WPS_DATA_TYPE_PROTOBUF, WPS_DATA_TYPE_TEXT,
+};
 use super::guard::{arg_bytes, arg_ref, arg_str, ensure_may_block, utf8, write_out};
 use super::result::*;
 use crate::{Data, Error, JsonText, WebPubSubResult};
@@ -44,8 +46,14 @@ pub struct wps_op_result {
 /// `error` set and `op_result` NULL. Both pointers are borrowed for the duration of the
 /// call. The same rules as for listeners apply (see `wps_event_fn`).
 #[allow(non_camel_case_types)]
-pub type wps_completion_fn =
-    Option<unsafe extern "C" fn(user_data: *mut c_void, result: wps_result, op_result: *const wps_op_result, error: *const wps_error)>;
+pub type wps_completion_fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        result: wps_result,
+        op_result: *const wps_op_result,
+        error: *const wps_error,
+    ),
+>;
 
 type OpFuture = Pin<Box<dyn Future<Output = Result<WebPubSubResult, Error>> + Send>>;
 
@@ -105,10 +113,12 @@ impl Op {
         match self {
             Op::Join(group) => with_common!(client.join_group(group), ack_id, timeout_ms).into_future(),
             Op::Leave(group) => with_common!(client.leave_group(group), ack_id, timeout_ms).into_future(),
-            Op::SendToGroup { group, data, flags } => with_common!(client.send_to_group(group, data), ack_id, timeout_ms)
-                .no_echo(flags & WPS_SEND_NO_ECHO != 0)
-                .fire_and_forget(flags & WPS_SEND_FIRE_AND_FORGET != 0)
-                .into_future(),
+            Op::SendToGroup { group, data, flags } => {
+                with_common!(client.send_to_group(group, data), ack_id, timeout_ms)
+                    .no_echo(flags & WPS_SEND_NO_ECHO != 0)
+                    .fire_and_forget(flags & WPS_SEND_FIRE_AND_FORGET != 0)
+                    .into_future()
+            }
             Op::SendEvent { event, data, flags } => with_common!(client.send_event(event, data), ack_id, timeout_ms)
                 .fire_and_forget(flags & WPS_SEND_FIRE_AND_FORGET != 0)
                 .into_future(),
@@ -180,7 +190,11 @@ unsafe fn run_async(
 fn refused_locally(error: &Error) -> bool {
     matches!(
         error,
-        Error::InvalidArgument(_) | Error::InvalidUrl(_) | Error::MessageTooLarge { .. } | Error::Stopped { .. } | Error::IllegalState(_)
+        Error::InvalidArgument(_)
+            | Error::InvalidUrl(_)
+            | Error::MessageTooLarge { .. }
+            | Error::Stopped { .. }
+            | Error::IllegalState(_)
     )
 }
 
@@ -188,7 +202,13 @@ fn group_op(group: *const c_char, make: fn(String) -> Op) -> impl FnOnce() -> Re
     move || unsafe { Ok(make(arg_str(group, "group")?.to_owned())) }
 }
 
-fn send_to_group_op(group: *const c_char, data_type: wps_data_type, data: *const u8, len: usize, flags: u32) -> impl FnOnce() -> Result<Op, WpsError> {
+fn send_to_group_op(
+    group: *const c_char,
+    data_type: wps_data_type,
+    data: *const u8,
+    len: usize,
+    flags: u32,
+) -> impl FnOnce() -> Result<Op, WpsError> {
     move || unsafe {
         let group = arg_str(group, "group")?.to_owned();
         check_flags(flags, WPS_SEND_NO_ECHO | WPS_SEND_FIRE_AND_FORGET, "send_to_group")?;
@@ -196,7 +216,13 @@ fn send_to_group_op(group: *const c_char, data_type: wps_data_type, data: *const
     }
 }
 
-fn send_event_op(event: *const c_char, data_type: wps_data_type, data: *const u8, len: usize, flags: u32) -> impl FnOnce() -> Result<Op, WpsError> {
+fn send_event_op(
+    event: *const c_char,
+    data_type: wps_data_type,
+    data: *const u8,
+    len: usize,
+    flags: u32,
+) -> impl FnOnce() -> Result<Op, WpsError> {
     move || unsafe {
         let event = arg_str(event, "event")?.to_owned();
         check_flags(flags, WPS_SEND_FIRE_AND_FORGET, "send_event")?;
@@ -406,6 +432,11 @@ mod tests {
     #[test]
     fn unknown_flags_are_refused() {
         assert!(check_flags(WPS_SEND_NO_ECHO, WPS_SEND_FIRE_AND_FORGET, "send_event").is_err());
-        assert!(check_flags(WPS_SEND_NO_ECHO | WPS_SEND_FIRE_AND_FORGET, WPS_SEND_NO_ECHO | WPS_SEND_FIRE_AND_FORGET, "x").is_ok());
+        assert!(check_flags(
+            WPS_SEND_NO_ECHO | WPS_SEND_FIRE_AND_FORGET,
+            WPS_SEND_NO_ECHO | WPS_SEND_FIRE_AND_FORGET,
+            "x"
+        )
+        .is_ok());
     }
 }

@@ -77,8 +77,10 @@ pub(crate) struct CredentialCallback {
 impl CredentialCallback {
     fn call(&self) -> Result<String, String> {
         let mut out = wps_url_out { url: None, error: None };
-        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe { (self.callback)(self.user_data.0, &mut out) }))
-            .unwrap_or(false);
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+            (self.callback)(self.user_data.0, &mut out)
+        }))
+        .unwrap_or(false);
         match (ok, out.url) {
             (true, Some(url)) => Ok(url),
             (true, None) => Err("the credential callback returned true without calling wps_url_out_set".into()),
@@ -197,11 +199,21 @@ unsafe fn set(options: *mut wps_options, body: impl FnOnce(&mut wps_options) -> 
     }
 }
 
-fn retry_policy(max_retries: i64, initial_delay_ms: u32, max_delay_ms: u32, mode: wps_retry_mode, jitter: bool) -> Result<RetryPolicy, WpsError> {
+fn retry_policy(
+    max_retries: i64,
+    initial_delay_ms: u32,
+    max_delay_ms: u32,
+    mode: wps_retry_mode,
+    jitter: bool,
+) -> Result<RetryPolicy, WpsError> {
     let max_retries = match max_retries {
         -1 => None,
         n if (0..=u32::MAX as i64).contains(&n) => Some(n as u32),
-        n => return Err(WpsError::invalid_argument(format!("max_retries must be -1 (unlimited) or 0..=4294967295, got {n}"))),
+        n => {
+            return Err(WpsError::invalid_argument(format!(
+                "max_retries must be -1 (unlimited) or 0..=4294967295, got {n}"
+            )))
+        }
     };
     if max_delay_ms < initial_delay_ms {
         return Err(WpsError::invalid_argument("max_delay_ms must not be smaller than initial_delay_ms"));
@@ -227,7 +239,8 @@ pub unsafe extern "C" fn wps_options_new(options_out: *mut *mut wps_options) -> 
         if options_out.is_null() {
             return WPS_RESULT_NULL_ARGUMENT;
         }
-        let options = wps_options { core: ClientOptions::default(), credential: None, dispatcher: WPS_DISPATCHER_DEDICATED };
+        let options =
+            wps_options { core: ClientOptions::default(), credential: None, dispatcher: WPS_DISPATCHER_DEDICATED };
         options_out.write(Box::into_raw(Box::new(options)));
         WPS_RESULT_OK
     })
@@ -257,10 +270,14 @@ pub unsafe extern "C" fn wps_options_set_url(options: *mut wps_options, url: *co
     ffi_guard!({
         set(options, |o| {
             let url = arg_str(url, "url")?;
-            let parsed = url::Url::parse(url)
-                .map_err(|e| WpsError::new(WPS_RESULT_INVALID_URL, format!("the client access URL does not parse: {e}")))?;
+            let parsed = url::Url::parse(url).map_err(|e| {
+                WpsError::new(WPS_RESULT_INVALID_URL, format!("the client access URL does not parse: {e}"))
+            })?;
             if !matches!(parsed.scheme(), "ws" | "wss" | "http" | "https") || !parsed.has_host() {
-                return Err(WpsError::new(WPS_RESULT_INVALID_URL, "the client access URL must be ws://, wss://, http:// or https:// with a host"));
+                return Err(WpsError::new(
+                    WPS_RESULT_INVALID_URL,
+                    "the client access URL must be ws://, wss://, http:// or https:// with a host",
+                ));
             }
             o.credential = Some(CredentialSource::Url(url.to_owned()));
             Ok(())
@@ -492,7 +509,10 @@ pub unsafe extern "C" fn wps_options_set_sequence_ack_interval_ms(options: *mut 
 /// Send a sequence ack at once after this many unacknowledged messages (default 300).
 /// Must be > 0.
 #[no_mangle]
-pub unsafe extern "C" fn wps_options_set_sequence_ack_threshold(options: *mut wps_options, messages: u32) -> wps_result {
+pub unsafe extern "C" fn wps_options_set_sequence_ack_threshold(
+    options: *mut wps_options,
+    messages: u32,
+) -> wps_result {
     ffi_guard!({
         set(options, |o| {
             if messages == 0 {
@@ -508,7 +528,10 @@ pub unsafe extern "C" fn wps_options_set_sequence_ack_threshold(options: *mut wp
 /// socket (backpressure; a `WPS_EVENT_SLOW_CONSUMER` event reports it) (default 4096).
 /// Must be > 0.
 #[no_mangle]
-pub unsafe extern "C" fn wps_options_set_event_queue_capacity(options: *mut wps_options, capacity: usize) -> wps_result {
+pub unsafe extern "C" fn wps_options_set_event_queue_capacity(
+    options: *mut wps_options,
+    capacity: usize,
+) -> wps_result {
     ffi_guard!({
         set(options, |o| {
             if capacity == 0 {
@@ -523,7 +546,10 @@ pub unsafe extern "C" fn wps_options_set_event_queue_capacity(options: *mut wps_
 /// How many operations may wait for the connection before callers wait (default 1024).
 /// Must be > 0.
 #[no_mangle]
-pub unsafe extern "C" fn wps_options_set_operation_queue_capacity(options: *mut wps_options, capacity: usize) -> wps_result {
+pub unsafe extern "C" fn wps_options_set_operation_queue_capacity(
+    options: *mut wps_options,
+    capacity: usize,
+) -> wps_result {
     ffi_guard!({
         set(options, |o| {
             if capacity == 0 {
@@ -538,13 +564,19 @@ pub unsafe extern "C" fn wps_options_set_operation_queue_capacity(options: *mut 
 /// Adds an HTTP header to the WebSocket upgrade request. Both strings are copied. Returns
 /// `WPS_RESULT_INVALID_ARGUMENT` when they are not a valid header name and value.
 #[no_mangle]
-pub unsafe extern "C" fn wps_options_add_header(options: *mut wps_options, name: *const c_char, value: *const c_char) -> wps_result {
+pub unsafe extern "C" fn wps_options_add_header(
+    options: *mut wps_options,
+    name: *const c_char,
+    value: *const c_char,
+) -> wps_result {
     ffi_guard!({
         set(options, |o| {
             use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
             let (name, value) = (arg_str(name, "name")?, arg_str(value, "value")?);
-            HeaderName::from_bytes(name.as_bytes()).map_err(|_| WpsError::invalid_argument(format!("invalid header name {name:?}")))?;
-            HeaderValue::from_str(value).map_err(|_| WpsError::invalid_argument(format!("invalid value for header {name:?}")))?;
+            HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| WpsError::invalid_argument(format!("invalid header name {name:?}")))?;
+            HeaderValue::from_str(value)
+                .map_err(|_| WpsError::invalid_argument(format!("invalid value for header {name:?}")))?;
             o.core.headers.push((name.to_owned(), value.to_owned()));
             Ok(())
         })
@@ -565,7 +597,10 @@ pub unsafe extern "C" fn wps_options_clear_headers(options: *mut wps_options) ->
 /// Sets the `User-Agent` header (default `webpubsub-client-rust/<version>`). Copied.
 /// Returns `WPS_RESULT_INVALID_ARGUMENT` when it is not a valid header value.
 #[no_mangle]
-pub unsafe extern "C" fn wps_options_set_user_agent(options: *mut wps_options, user_agent: *const c_char) -> wps_result {
+pub unsafe extern "C" fn wps_options_set_user_agent(
+    options: *mut wps_options,
+    user_agent: *const c_char,
+) -> wps_result {
     ffi_guard!({
         set(options, |o| {
             let user_agent = arg_str(user_agent, "user_agent")?;
@@ -581,7 +616,11 @@ pub unsafe extern "C" fn wps_options_set_user_agent(options: *mut wps_options, u
 /// roots. The bytes are copied; `len` 0 removes them. Returns `WPS_RESULT_INVALID_ARGUMENT`
 /// when the bytes hold no valid PEM certificate.
 #[no_mangle]
-pub unsafe extern "C" fn wps_options_set_extra_ca_pem(options: *mut wps_options, pem: *const u8, len: usize) -> wps_result {
+pub unsafe extern "C" fn wps_options_set_extra_ca_pem(
+    options: *mut wps_options,
+    pem: *const u8,
+    len: usize,
+) -> wps_result {
     ffi_guard!({
         set(options, |o| {
             let pem = arg_bytes(pem, len, "pem")?;
@@ -604,7 +643,10 @@ pub unsafe extern "C" fn wps_options_set_extra_ca_pem(options: *mut wps_options,
 /// Chooses where the client's callbacks run: `WPS_DISPATCHER_DEDICATED` (default) or
 /// `WPS_DISPATCHER_SHARED`. Returns `WPS_RESULT_INVALID_ARGUMENT` for other values.
 #[no_mangle]
-pub unsafe extern "C" fn wps_options_set_dispatcher(options: *mut wps_options, dispatcher: wps_dispatcher) -> wps_result {
+pub unsafe extern "C" fn wps_options_set_dispatcher(
+    options: *mut wps_options,
+    dispatcher: wps_dispatcher,
+) -> wps_result {
     ffi_guard!({
         set(options, |o| {
             if dispatcher != WPS_DISPATCHER_DEDICATED && dispatcher != WPS_DISPATCHER_SHARED {
@@ -628,18 +670,33 @@ mod tests {
             assert_eq!(wps_options_set_connect_timeout_ms(options, 0), WPS_RESULT_INVALID_ARGUMENT);
             assert_eq!(wps_options_set_connect_timeout_ms(options, 1500), WPS_RESULT_OK);
             assert_eq!((*options).core.connect_timeout, Duration::from_millis(1500));
-            assert_eq!(wps_options_set_message_retry(options, -2, 1, 2, WPS_RETRY_MODE_FIXED, false), WPS_RESULT_INVALID_ARGUMENT);
-            assert_eq!(wps_options_set_message_retry(options, 5, 10, 5, WPS_RETRY_MODE_FIXED, false), WPS_RESULT_INVALID_ARGUMENT);
+            assert_eq!(
+                wps_options_set_message_retry(options, -2, 1, 2, WPS_RETRY_MODE_FIXED, false),
+                WPS_RESULT_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                wps_options_set_message_retry(options, 5, 10, 5, WPS_RETRY_MODE_FIXED, false),
+                WPS_RESULT_INVALID_ARGUMENT
+            );
             assert_eq!(wps_options_set_message_retry(options, -1, 10, 50, 9, false), WPS_RESULT_INVALID_ARGUMENT);
-            assert_eq!(wps_options_set_reconnect_retry(options, -1, 10, 50, WPS_RETRY_MODE_FIXED, false), WPS_RESULT_OK);
+            assert_eq!(
+                wps_options_set_reconnect_retry(options, -1, 10, 50, WPS_RETRY_MODE_FIXED, false),
+                WPS_RESULT_OK
+            );
             assert_eq!((*options).core.reconnect_retry.max_retries, None);
             assert_eq!((*options).core.reconnect_retry.mode, RetryMode::Fixed);
             assert_eq!(wps_options_set_keep_alive_interval_ms(options, 0), WPS_RESULT_OK);
             assert_eq!((*options).core.keep_alive_interval, None);
             assert_eq!(wps_options_set_url(options, c"not a url".as_ptr()), WPS_RESULT_INVALID_URL);
             assert_eq!(wps_options_set_url(options, c"ftp://h/x".as_ptr()), WPS_RESULT_INVALID_URL);
-            assert_eq!(wps_options_set_url(options, c"ws://127.0.0.1:1/client/hubs/h?access_token=x".as_ptr()), WPS_RESULT_OK);
-            assert_eq!(wps_options_add_header(options, c"bad name".as_ptr(), c"v".as_ptr()), WPS_RESULT_INVALID_ARGUMENT);
+            assert_eq!(
+                wps_options_set_url(options, c"ws://127.0.0.1:1/client/hubs/h?access_token=x".as_ptr()),
+                WPS_RESULT_OK
+            );
+            assert_eq!(
+                wps_options_add_header(options, c"bad name".as_ptr(), c"v".as_ptr()),
+                WPS_RESULT_INVALID_ARGUMENT
+            );
             assert_eq!(wps_options_add_header(options, c"x-test".as_ptr(), c"v".as_ptr()), WPS_RESULT_OK);
             assert_eq!(wps_options_set_extra_ca_pem(options, b"nope".as_ptr(), 4), WPS_RESULT_INVALID_ARGUMENT);
             assert_eq!(wps_options_set_protocol(options, 0), WPS_RESULT_INVALID_ARGUMENT);
@@ -667,8 +724,13 @@ mod tests {
         unsafe {
             let mut options = std::ptr::null_mut();
             wps_options_new(&mut options);
-            assert_eq!(wps_options_set_credential(options, Some(give_url), std::ptr::null_mut(), Some(count_free)), WPS_RESULT_OK);
-            let Some(CredentialSource::Callback(cb)) = (*options).credential.clone() else { panic!("callback expected") };
+            assert_eq!(
+                wps_options_set_credential(options, Some(give_url), std::ptr::null_mut(), Some(count_free)),
+                WPS_RESULT_OK
+            );
+            let Some(CredentialSource::Callback(cb)) = (*options).credential.clone() else {
+                panic!("callback expected")
+            };
             assert_eq!(cb.call().unwrap(), "ws://h/x");
             wps_options_free(options);
             assert_eq!(FREED.load(std::sync::atomic::Ordering::SeqCst), 0, "still used by `cb`");
@@ -679,7 +741,8 @@ mod tests {
 
     #[test]
     fn options_without_credential_are_refused() {
-        let options = wps_options { core: ClientOptions::default(), credential: None, dispatcher: WPS_DISPATCHER_DEDICATED };
+        let options =
+            wps_options { core: ClientOptions::default(), credential: None, dispatcher: WPS_DISPATCHER_DEDICATED };
         let runtime = super::super::runtime::current().unwrap();
         assert_eq!(options.setup(&runtime).err().unwrap().code(), WPS_RESULT_INVALID_ARGUMENT);
     }

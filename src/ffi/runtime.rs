@@ -34,7 +34,8 @@ struct Live {
     entry: Arc<RuntimeEntry>,
 }
 
-static GLOBAL: Mutex<Global> = Mutex::new(Global { config: Config { worker_threads: 0, shared_dispatcher_threads: 0 }, live: None });
+static GLOBAL: Mutex<Global> =
+    Mutex::new(Global { config: Config { worker_threads: 0, shared_dispatcher_threads: 0 }, live: None });
 
 /// The shared dispatcher pool: clients are assigned round-robin, each to one thread for life.
 struct SharedPool {
@@ -72,12 +73,14 @@ impl RuntimeEntry {
 
     /// A dispatcher for a new client: a new dedicated thread, or a thread of the shared pool.
     pub(crate) fn worker(&self, shared: bool) -> Result<Arc<Worker>, WpsError> {
-        let spawn_failed = |e: std::io::Error| WpsError::new(WPS_RESULT_INTERNAL, format!("cannot start a dispatcher thread: {e}"));
+        let spawn_failed =
+            |e: std::io::Error| WpsError::new(WPS_RESULT_INTERNAL, format!("cannot start a dispatcher thread: {e}"));
         if !shared {
             let (worker, thread) = Worker::spawn(true).map_err(spawn_failed)?;
             let mut threads = lock(&self.threads);
             // Reap dedicated threads of clients that ended, so churn does not accumulate them.
-            let (done, running): (Vec<_>, Vec<_>) = std::mem::take(&mut *threads).into_iter().partition(|t| t.is_finished());
+            let (done, running): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut *threads).into_iter().partition(|t| t.is_finished());
             *threads = running;
             threads.push(thread);
             drop(threads);
@@ -146,9 +149,8 @@ pub(crate) fn current() -> Result<Arc<RuntimeEntry>, WpsError> {
     if config.worker_threads > 0 {
         builder.worker_threads(config.worker_threads as usize);
     }
-    let runtime = builder
-        .build()
-        .map_err(|e| WpsError::new(WPS_RESULT_INTERNAL, format!("cannot start the runtime: {e}")))?;
+    let runtime =
+        builder.build().map_err(|e| WpsError::new(WPS_RESULT_INTERNAL, format!("cannot start the runtime: {e}")))?;
     let entry = Arc::new(RuntimeEntry {
         handle: runtime.handle().clone(),
         alive: AtomicBool::new(true),

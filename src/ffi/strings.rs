@@ -95,7 +95,8 @@ mod tests {
         let none = scratch.push_opt(None);
         let empty = scratch.push(b"");
         let big = scratch.push(&vec![b'x'; 10_000]);
-        let (a, empty, big, none) = (scratch.str(a), scratch.str(Some(empty)), scratch.str(Some(big)), scratch.str(none));
+        let (a, empty, big, none) =
+            (scratch.str(a), scratch.str(Some(empty)), scratch.str(Some(big)), scratch.str(none));
         unsafe {
             assert_eq!(CStr::from_ptr(a.ptr).to_str().unwrap(), "conn-1");
             assert_eq!(a.len, 6);

@@ -105,7 +105,9 @@ fn text<'a>(raw: Option<&'a RawValue>, field: &'static str) -> Result<Option<Cow
     let Some(raw) = raw else { return Ok(None) };
     match serde_json::from_str::<&'a str>(raw.get()) {
         Ok(s) => Ok(Some(Cow::Borrowed(s))),
-        Err(_) => serde_json::from_str::<String>(raw.get()).map(|s| Some(Cow::Owned(s))).map_err(|e| wrong_type(field, e)),
+        Err(_) => {
+            serde_json::from_str::<String>(raw.get()).map(|s| Some(Cow::Owned(s))).map_err(|e| wrong_type(field, e))
+        }
     }
 }
 
@@ -203,12 +205,15 @@ pub fn decode_request(text_frame: &str) -> Result<Request, DecodeError> {
         })
     } else if is(&kind, "event") {
         Ok(Request::Event {
-            event: owned(text(frame.event, "event")?).ok_or(DecodeError::MissingField { kind: "event", field: "event" })?,
+            event: owned(text(frame.event, "event")?)
+                .ok_or(DecodeError::MissingField { kind: "event", field: "event" })?,
             ack_id: ack_id()?,
             data: data()?,
         })
     } else if is(&kind, "sequenceAck") {
-        Ok(Request::SequenceAck { sequence_id: required(value(frame.sequence_id, "sequenceId")?, "sequenceAck", "sequenceId")? })
+        Ok(Request::SequenceAck {
+            sequence_id: required(value(frame.sequence_id, "sequenceId")?, "sequenceAck", "sequenceId")?,
+        })
     } else if is(&kind, "ping") {
         Ok(Request::Ping)
     } else {
@@ -283,7 +288,9 @@ mod tests {
     #[test]
     fn decodes_data_messages_of_every_type() {
         assert_eq!(
-            service(r#"{"type":"message","from":"group","group":"room1","fromUserId":"user1","dataType":"text","data":"hi","sequenceId":7}"#),
+            service(
+                r#"{"type":"message","from":"group","group":"room1","fromUserId":"user1","dataType":"text","data":"hi","sequenceId":7}"#
+            ),
             ServiceMessage::Message {
                 source: MessageSource::Group { group: "room1".into(), from_user_id: Some("user1".into()) },
                 data: Data::text("hi"),
@@ -300,18 +307,28 @@ mod tests {
         );
         assert_eq!(
             service(r#"{"type":"message","from":"server","dataType":"binary","data":"AQID"}"#),
-            ServiceMessage::Message { source: MessageSource::Server, data: Data::binary(vec![1, 2, 3]), sequence_id: None }
+            ServiceMessage::Message {
+                source: MessageSource::Server,
+                data: Data::binary(vec![1, 2, 3]),
+                sequence_id: None
+            }
         );
         assert_eq!(
             service(r#"{"type":"message","from":"server","dataType":"protobuf","data":"AQID"}"#),
-            ServiceMessage::Message { source: MessageSource::Server, data: Data::Protobuf(vec![1, 2, 3]), sequence_id: None }
+            ServiceMessage::Message {
+                source: MessageSource::Server,
+                data: Data::Protobuf(vec![1, 2, 3]),
+                sequence_id: None
+            }
         );
     }
 
     #[test]
     fn decodes_system_messages() {
         assert_eq!(
-            service(r#"{"type":"system","event":"connected","userId":"user1","connectionId":"abc","reconnectionToken":"tok"}"#),
+            service(
+                r#"{"type":"system","event":"connected","userId":"user1","connectionId":"abc","reconnectionToken":"tok"}"#
+            ),
             ServiceMessage::Connected {
                 connection_id: "abc".into(),
                 user_id: Some("user1".into()),
@@ -327,15 +344,19 @@ mod tests {
 
     #[test]
     fn is_forward_compatible() {
-        assert_eq!(service(r#"{"type":"invokeResponse","invocationId":"1"}"#), ServiceMessage::Unknown {
-            kind: "invokeResponse".into()
-        });
-        assert_eq!(service(r#"{"type":"system","event":"groupState"}"#), ServiceMessage::Unknown {
-            kind: "system/groupState".into()
-        });
+        assert_eq!(
+            service(r#"{"type":"invokeResponse","invocationId":"1"}"#),
+            ServiceMessage::Unknown { kind: "invokeResponse".into() }
+        );
+        assert_eq!(
+            service(r#"{"type":"system","event":"groupState"}"#),
+            ServiceMessage::Unknown { kind: "system/groupState".into() }
+        );
         // Unknown fields are ignored, names and data types are case-insensitive.
         assert_eq!(
-            service(r#"{"type":"MESSAGE","from":"Server","dataType":"Text","data":"x","metadata":{"k":"v"},"extra":[1]}"#),
+            service(
+                r#"{"type":"MESSAGE","from":"Server","dataType":"Text","data":"x","metadata":{"k":"v"},"extra":[1]}"#
+            ),
             ServiceMessage::Message { source: MessageSource::Server, data: Data::text("x"), sequence_id: None }
         );
     }
@@ -344,13 +365,19 @@ mod tests {
     fn fields_of_other_message_types_are_unknown_fields() {
         // Found by fuzzing: an ack's `error` on a data message made the whole frame malformed.
         assert_eq!(
-            service(r#"{"type":"message","from":"server","dataType":"text","data":"x","error":8,"success":"no","event":[]}"#),
+            service(
+                r#"{"type":"message","from":"server","dataType":"text","data":"x","error":8,"success":"no","event":[]}"#
+            ),
             ServiceMessage::Message { source: MessageSource::Server, data: Data::text("x"), sequence_id: None }
         );
         assert_eq!(service(r#"{"type":"pong","ackId":-1,"group":{}}"#), ServiceMessage::Pong);
         assert_eq!(
             decode_request(r#"{"type":"event","event":"chat","dataT^ype":"binary","data":"AQID","error":8}"#),
-            Ok(Request::Event { event: "chat".into(), ack_id: None, data: Data::Json(JsonText::parse(r#""AQID""#).unwrap()) })
+            Ok(Request::Event {
+                event: "chat".into(),
+                ack_id: None,
+                data: Data::Json(JsonText::parse(r#""AQID""#).unwrap())
+            })
         );
         // A field the type uses still has to have its type.
         assert!(decode_service_message(r#"{"type":"ack","ackId":1,"error":8}"#).is_err());
@@ -363,21 +390,23 @@ mod tests {
             r#"{"type":"system","event":"connected","connectionId":"c"}"#,
             r#"{"type":"system","event":"connected","userId":null,"connectionId":"c"}"#,
         ] {
-            assert_eq!(service(text), ServiceMessage::Connected {
-                connection_id: "c".into(),
-                user_id: None,
-                reconnection_token: None
-            });
+            assert_eq!(
+                service(text),
+                ServiceMessage::Connected { connection_id: "c".into(), user_id: None, reconnection_token: None }
+            );
         }
         for text in [
             r#"{"type":"message","from":"group","group":"g","dataType":"text","data":"x"}"#,
             r#"{"type":"message","from":"group","group":"g","fromUserId":null,"dataType":"text","data":"x"}"#,
         ] {
-            assert_eq!(service(text), ServiceMessage::Message {
-                source: MessageSource::Group { group: "g".into(), from_user_id: None },
-                data: Data::text("x"),
-                sequence_id: None
-            });
+            assert_eq!(
+                service(text),
+                ServiceMessage::Message {
+                    source: MessageSource::Group { group: "g".into(), from_user_id: None },
+                    data: Data::text("x"),
+                    sequence_id: None
+                }
+            );
         }
     }
 
@@ -430,7 +459,10 @@ mod tests {
             ServiceMessage::Ack {
                 ack_id: 2,
                 success: false,
-                error: Some(AckError { name: "Duplicate".into(), message: "Message with ack-id: 2 has been processed".into() }),
+                error: Some(AckError {
+                    name: "Duplicate".into(),
+                    message: "Message with ack-id: 2 has been processed".into(),
+                }),
             },
             ServiceMessage::Message {
                 source: MessageSource::Group { group: "g".into(), from_user_id: Some("u".into()) },
@@ -447,7 +479,11 @@ mod tests {
                 data: Data::Json(JsonText::parse("\"s\"").unwrap()),
                 sequence_id: Some(2),
             },
-            ServiceMessage::Connected { connection_id: "c".into(), user_id: Some("u".into()), reconnection_token: Some("t".into()) },
+            ServiceMessage::Connected {
+                connection_id: "c".into(),
+                user_id: Some("u".into()),
+                reconnection_token: Some("t".into()),
+            },
             ServiceMessage::Connected { connection_id: "c".into(), user_id: None, reconnection_token: None },
             ServiceMessage::Disconnected { message: Some("m".into()) },
             ServiceMessage::Disconnected { message: None },

@@ -214,10 +214,7 @@ mod tests {
             request(Request::Event { event: "chat".into(), ack_id: Some(5), data: Data::binary(vec![1, 2, 3]) }),
             r#"{"type":"event","event":"chat","ackId":5,"dataType":"binary","data":"AQID"}"#
         );
-        assert_eq!(
-            request(Request::SequenceAck { sequence_id: 42 }),
-            r#"{"type":"sequenceAck","sequenceId":42}"#
-        );
+        assert_eq!(request(Request::SequenceAck { sequence_id: 42 }), r#"{"type":"sequenceAck","sequenceId":42}"#);
         assert_eq!(request(Request::Ping), r#"{"type":"ping"}"#);
     }
 

@@ -24,9 +24,7 @@ impl JsonText {
 
     /// Serializes a value to JSON text.
     pub fn from_value<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, JsonTextError> {
-        serde_json::to_string(value)
-            .map(|s| JsonText(s.into_boxed_str()))
-            .map_err(|e| JsonTextError(e.to_string()))
+        serde_json::to_string(value).map(|s| JsonText(s.into_boxed_str())).map_err(|e| JsonTextError(e.to_string()))
     }
 
     /// Wraps text that the caller already knows to be valid JSON (it came out of a parser).

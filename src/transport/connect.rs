@@ -98,13 +98,19 @@ pub(crate) async fn connect(url: &str, options: &TransportOptions) -> Result<WsS
     let secure = match uri.scheme_str() {
         Some("wss") => true,
         Some("ws") => false,
-        _ => return Err(ConnectError::Invalid(format!("URL {redacted} must start with ws://, wss://, http:// or https://"))),
+        _ => {
+            return Err(ConnectError::Invalid(format!(
+                "URL {redacted} must start with ws://, wss://, http:// or https://"
+            )))
+        }
     };
     let host = uri.host().ok_or_else(|| ConnectError::Invalid(format!("URL {redacted} has no host")))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
 
-    let tcp = TcpStream::connect((host, port)).await.map_err(|e| ConnectError::Io(format!("TCP connect to {host}:{port}: {e}")))?;
+    let tcp = TcpStream::connect((host, port))
+        .await
+        .map_err(|e| ConnectError::Io(format!("TCP connect to {host}:{port}: {e}")))?;
     // Small frames must leave at once: the protocol is request/ack, latency matters.
     tcp.set_nodelay(true).map_err(|e| ConnectError::Io(e.to_string()))?;
     let socket = if secure {

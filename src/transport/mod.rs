@@ -8,6 +8,6 @@ mod socket;
 mod tls;
 mod url;
 
-pub(crate) use self::url::{recovery_base, recovery_url};
 pub use self::url::redact_url;
+pub(crate) use self::url::{recovery_base, recovery_url};
 pub(crate) use connect::{connect, ConnectError, TransportOptions, WsStream};

@@ -87,7 +87,10 @@ mod tests {
 
     #[test]
     fn http_schemes_become_websocket_schemes() {
-        assert_eq!(websocket_url("http://h:8080/client/hubs/a?access_token=t"), "ws://h:8080/client/hubs/a?access_token=t");
+        assert_eq!(
+            websocket_url("http://h:8080/client/hubs/a?access_token=t"),
+            "ws://h:8080/client/hubs/a?access_token=t"
+        );
         assert_eq!(websocket_url("HTTPS://h/client/hubs/a"), "wss://h/client/hubs/a");
         for kept in ["ws://h/x", "wss://h/x", "ftp://h/x", "not a url", "h/x?u=http://y"] {
             assert_eq!(websocket_url(kept), kept);
@@ -103,7 +106,10 @@ mod tests {
             "wss://h/client/hubs/chat?x=1&awps_connection_id=c1&awps_reconnection_token=t%2F%2B%3D"
         );
         let bare = recovery_base("ws://h:8080/client/hubs/chat?access_token=a.b.c").unwrap();
-        assert_eq!(recovery_url(&bare, "c", "t").unwrap(), "ws://h:8080/client/hubs/chat?awps_connection_id=c&awps_reconnection_token=t");
+        assert_eq!(
+            recovery_url(&bare, "c", "t").unwrap(),
+            "ws://h:8080/client/hubs/chat?awps_connection_id=c&awps_reconnection_token=t"
+        );
     }
 
     #[test]

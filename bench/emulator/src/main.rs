@@ -123,7 +123,9 @@ async fn run_round(target: &Target, subscribers: usize, messages: u64) -> (f64, 
     let roles = vec![format!("webpubsub.sendToGroup.{GROUP}")];
     let mut publisher = connect(&url(target.port, "publisher", &roles, &[])).await;
     let data = "x".repeat(64);
-    let frame = format!("{{\"type\":\"sendToGroup\",\"group\":\"{GROUP}\",\"dataType\":\"text\",\"data\":\"{data}\",\"noEcho\":true}}");
+    let frame = format!(
+        "{{\"type\":\"sendToGroup\",\"group\":\"{GROUP}\",\"dataType\":\"text\",\"data\":\"{data}\",\"noEcho\":true}}"
+    );
     let cpu0 = target.pid.and_then(cpu_ticks);
     let t0 = Instant::now();
     for i in 0..messages {
@@ -154,7 +156,9 @@ fn main() {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--subscribers" => subscribers = args.next().expect("value").split(',').map(|s| s.parse().expect("number")).collect(),
+            "--subscribers" => {
+                subscribers = args.next().expect("value").split(',').map(|s| s.parse().expect("number")).collect()
+            }
             "--messages" => messages = Some(args.next().expect("value").parse().expect("number")),
             "--in-process" => in_process = true,
             "--idle" => idle = Some(args.next().expect("value").parse().expect("number")),
@@ -170,15 +174,22 @@ fn main() {
         let mut child = None;
         let mut _emu = None;
         let target = if in_process {
-            let emu = webpubsub_emulator::Emulator::start(webpubsub_emulator::EmulatorConfig { ws_ping_interval: None, ..Default::default() })
-                .await
-                .unwrap();
+            let emu = webpubsub_emulator::Emulator::start(webpubsub_emulator::EmulatorConfig {
+                ws_ping_interval: None,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
             let t = Target { port: emu.port(), pid: None };
             _emu = Some(emu);
             t
         } else {
             let exe = std::env::current_exe().unwrap().with_file_name("webpubsub-emulator");
-            assert!(exe.exists(), "{} not found: build it with `cargo build --release -p webpubsub-emulator`", exe.display());
+            assert!(
+                exe.exists(),
+                "{} not found: build it with `cargo build --release -p webpubsub-emulator`",
+                exe.display()
+            );
             let mut c = tokio::process::Command::new(&exe)
                 .args(["--port", "0", "--ping-interval-secs", "0"])
                 .stdout(Stdio::piped())
@@ -197,7 +208,11 @@ fn main() {
             child = Some(c);
             Target { port, pid }
         };
-        println!("emulator: {} (pid {:?}); 64-byte text, reliable JSON, fire-and-forget sendToGroup, noEcho", if in_process { "in-process" } else { "child process" }, target.pid);
+        println!(
+            "emulator: {} (pid {:?}); 64-byte text, reliable JSON, fire-and-forget sendToGroup, noEcho",
+            if in_process { "in-process" } else { "child process" },
+            target.pid
+        );
         if let Some(n) = idle {
             idle_round(&target, n).await;
         }

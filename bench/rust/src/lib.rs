@@ -187,7 +187,8 @@ impl Meter {
         let self_cpu = proc::cpu_seconds(None).unwrap_or(0.0) - self.self_cpu;
         rep.insert("elapsed_s".into(), json!(elapsed));
         rep.insert("client_cpu".into(), json!(self_cpu / elapsed));
-        if let (Some(before), Some(after)) = (self.server_cpu, self.server_pid.and_then(|p| proc::cpu_seconds(Some(p)))) {
+        if let (Some(before), Some(after)) = (self.server_cpu, self.server_pid.and_then(|p| proc::cpu_seconds(Some(p))))
+        {
             rep.insert("server_cpu".into(), json!((after - before) / elapsed));
         }
         elapsed

@@ -63,7 +63,8 @@ pub async fn open(url: &str, protocols: &[&str], headers: &[(&str, &str)]) -> Re
 impl Client {
     /// Connects and waits for `connected`.
     pub async fn connect(url: &str, subprotocol: &str) -> Client {
-        let (ws, chosen) = open(url, &[subprotocol], &[]).await.unwrap_or_else(|s| panic!("connect refused with HTTP {s}"));
+        let (ws, chosen) =
+            open(url, &[subprotocol], &[]).await.unwrap_or_else(|s| panic!("connect refused with HTTP {s}"));
         assert_eq!(chosen.as_deref(), Some(subprotocol));
         let mut c = Client {
             ws,
@@ -133,7 +134,11 @@ impl Client {
                 Ok(Some(Ok(m))) => m,
             };
             match m {
-                Message::Text(t) => return Some(Event::Json(serde_json::from_str(t.as_str()).unwrap_or_else(|_| Value::String(format!("RAW:{t}"))))),
+                Message::Text(t) => {
+                    return Some(Event::Json(
+                        serde_json::from_str(t.as_str()).unwrap_or_else(|_| Value::String(format!("RAW:{t}"))),
+                    ))
+                }
                 Message::Binary(b) => return Some(Event::Binary(b.to_vec())),
                 Message::Close(f) => return Some(Event::Closed(f.map(|f| (u16::from(f.code), f.reason.to_string())))),
                 _ => continue,
@@ -189,7 +194,13 @@ impl Client {
 
     /// Closes with a normal close frame.
     pub async fn close(mut self) {
-        let _ = self.ws.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame { code: CloseCode::Normal, reason: "bye".into() })).await;
+        let _ = self
+            .ws
+            .close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                code: CloseCode::Normal,
+                reason: "bye".into(),
+            }))
+            .await;
         let _ = tokio::time::timeout(T, async { while let Some(Ok(_)) = self.ws.next().await {} }).await;
     }
 }
@@ -221,7 +232,8 @@ pub struct HttpResp {
 
 impl HttpResp {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
     }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
@@ -229,9 +241,19 @@ impl HttpResp {
 }
 
 /// Sends one HTTP/1.1 request (Connection: close) to the emulator.
-pub async fn http(emu: &Emulator, method: &str, path_and_query: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResp {
+pub async fn http(
+    emu: &Emulator,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> HttpResp {
     let mut s = TcpStream::connect(("127.0.0.1", emu.port())).await.unwrap();
-    let mut req = format!("{method} {path_and_query} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Length: {}\r\n", emu.port(), body.len());
+    let mut req = format!(
+        "{method} {path_and_query} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        emu.port(),
+        body.len()
+    );
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -244,12 +266,19 @@ pub async fn http(emu: &Emulator, method: &str, path_and_query: &str, headers: &
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let mut lines = head.lines();
     let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    let headers =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
     HttpResp { status, headers, body: raw[split + 4..].to_vec() }
 }
 
 /// A REST call signed the way the Python/JS server SDKs sign it (aud = full request URL).
-pub async fn rest(emu: &Emulator, method: &str, path_and_query: &str, content_type: Option<&str>, body: &[u8]) -> HttpResp {
+pub async fn rest(
+    emu: &Emulator,
+    method: &str,
+    path_and_query: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> HttpResp {
     let url = format!("{}{}", emu.endpoint(), path_and_query);
     let auth = format!("Bearer {}", emu.rest_token(&url));
     let mut headers = vec![("Authorization", auth.as_str())];
@@ -261,7 +290,8 @@ pub async fn rest(emu: &Emulator, method: &str, path_and_query: &str, content_ty
 
 /// The `exp` claim of a token signed with the default key (checked like the emulator checks it).
 pub fn token_exp(token: &str) -> i64 {
-    let claims = webpubsub_emulator::token::verify(token, webpubsub_emulator::DEFAULT_ACCESS_KEY).expect("a valid token");
+    let claims =
+        webpubsub_emulator::token::verify(token, webpubsub_emulator::DEFAULT_ACCESS_KEY).expect("a valid token");
     claims["exp"].as_i64().expect("exp is an integer")
 }
 

@@ -307,7 +307,10 @@ impl Driver {
             }
             if let Some(timeout) = options.keep_alive_timeout {
                 if now >= state.last_received + timeout {
-                    tracing::warn!(?timeout, "nothing received within the keep-alive timeout; treating the socket as dropped");
+                    tracing::warn!(
+                        ?timeout,
+                        "nothing received within the keep-alive timeout; treating the socket as dropped"
+                    );
                     return Poll::Ready(ConnectionEnd::Lost {
                         close_code: None,
                         reason: format!("nothing received for {timeout:?}"),

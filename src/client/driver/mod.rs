@@ -18,17 +18,17 @@ mod connection;
 mod pacing;
 
 use super::acks::{AckOutcome, GroupChange, PendingAcks, Waiter};
+use super::control::Control;
 use super::events::{Event, EventQueue};
 use super::operation::OpRequest;
 use super::queue::OpReceiver;
 use super::sequence::SequenceTracker;
-use super::control::Control;
 use super::{lock, ClientState, Credential, Shared};
-use pacing::Pacing;
 use crate::protocol::{decode_service_message, encode_request, Request, ServiceMessage};
 use crate::transport::{self, ConnectError, TransportOptions, WsStream};
 use crate::Error;
 use futures_util::{SinkExt, StreamExt};
+use pacing::Pacing;
 use std::collections::{BTreeSet, VecDeque};
 use std::future::{poll_fn, Future};
 use std::pin::pin;
@@ -147,12 +147,7 @@ pub(crate) struct Driver {
 }
 
 impl Driver {
-    pub(crate) fn new(
-        shared: Arc<Shared>,
-        credential: Credential,
-        ops: OpReceiver,
-        events: Arc<EventQueue>,
-    ) -> Self {
+    pub(crate) fn new(shared: Arc<Shared>, credential: Credential, ops: OpReceiver, events: Arc<EventQueue>) -> Self {
         let options = &shared.options;
         let transport = TransportOptions::new(
             options.protocol,
@@ -349,7 +344,11 @@ impl Driver {
         let options = &self.shared.options;
         let Some(session) = &self.session else { return Ok(None) };
         let connection_id = session.connection_id.clone();
-        let url = match transport::recovery_url(&session.recovery_base, &connection_id, session.reconnection_token.as_deref().unwrap_or_default()) {
+        let url = match transport::recovery_url(
+            &session.recovery_base,
+            &connection_id,
+            session.reconnection_token.as_deref().unwrap_or_default(),
+        ) {
             Ok(url) => url,
             Err(error) => {
                 tracing::warn!(%error, "cannot build the recovery URL");
@@ -374,7 +373,8 @@ impl Driver {
                 tracing::warn!(attempts = attempt - 1, "recovery window ran out");
                 return Ok(None);
             }
-            let try_once = Box::pin(tokio::time::timeout(connect_timeout.min(left), transport::connect(&url, &self.transport)));
+            let try_once =
+                Box::pin(tokio::time::timeout(connect_timeout.min(left), transport::connect(&url, &self.transport)));
             match self.inbox.guard(try_once).await? {
                 Ok(Ok(ws)) => {
                     let elapsed = started.elapsed();
@@ -489,7 +489,11 @@ fn is_permanent(error: &ConnectError) -> bool {
 /// Opens a new connection: fresh URL from the credential, socket, then the `connected`
 /// message, all within `timeout`. Callers box this future: it is large and only lives
 /// while connecting, and keeping it inline would make every idle client's task carry it.
-async fn establish(credential: &Credential, transport: &TransportOptions, timeout: Duration) -> Result<Established, Error> {
+async fn establish(
+    credential: &Credential,
+    transport: &TransportOptions,
+    timeout: Duration,
+) -> Result<Established, Error> {
     let work = async {
         let url = credential.client_access_url().await.map_err(Error::Credential)?;
         let redacted = transport::redact_url(&url);
@@ -515,7 +519,10 @@ async fn establish(credential: &Credential, transport: &TransportOptions, timeou
                     return Ok(Established { ws, url, connection_id, user_id, reconnection_token });
                 }
                 Ok(ServiceMessage::Disconnected { message }) => {
-                    return Err(Error::Connect { status: None, message: message.unwrap_or_else(|| "disconnected".into()) });
+                    return Err(Error::Connect {
+                        status: None,
+                        message: message.unwrap_or_else(|| "disconnected".into()),
+                    });
                 }
                 Ok(other) => tracing::debug!(?other, "message before `connected` ignored"),
                 Err(error) => tracing::warn!(%error, "malformed frame before `connected` ignored"),

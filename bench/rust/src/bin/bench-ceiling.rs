@@ -298,7 +298,8 @@ async fn recovery(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
         }
         sender.flush().await.map_err(|e| e.to_string())?;
         while sequence.received < next {
-            sequence.see(tokio::time::timeout(WAIT, rx.recv()).await.map_err(|_| "burst not received")?.ok_or("ended")?);
+            sequence
+                .see(tokio::time::timeout(WAIT, rx.recv()).await.map_err(|_| "burst not received")?.ok_or("ended")?);
         }
         let t0 = Instant::now();
         sender.send(Message::text("__drop__")).await.map_err(|e| e.to_string())?;

@@ -168,7 +168,8 @@ async fn faf(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
 /// Reads events until the group message with payload index `index`.
 async fn receive_index(events: &mut EventReceiver, index: u64, sequence: &mut Sequence) -> Result<()> {
     loop {
-        let event = tokio::time::timeout(WAIT, events.recv()).await.map_err(|_| format!("message {index} not received"))?;
+        let event =
+            tokio::time::timeout(WAIT, events.recv()).await.map_err(|_| format!("message {index} not received"))?;
         let event = event.ok_or("the receiver ended")?;
         if let Some(i) = index_of(&event) {
             sequence.see(i);
@@ -221,17 +222,26 @@ async fn recovery(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
     let meter = Meter::start(ctx.args.server_pid());
     for _ in 0..ctx.args.num("drops", 20u32) {
         for _ in 0..burst {
-            sender.send_to_group(GROUP, Data::text(payload(next, 64))).fire_and_forget(true).await.map_err(|e| e.to_string())?;
+            sender
+                .send_to_group(GROUP, Data::text(payload(next, 64)))
+                .fire_and_forget(true)
+                .await
+                .map_err(|e| e.to_string())?;
             next += 1;
         }
         receive_index(&mut events, next - 1, &mut sequence).await?;
         let id = receiver.connection_id().ok_or("the receiver has no connection id")?;
         let t0 = Instant::now();
         ctx.control.drop_connection(&id).await?;
-        sender.send_to_group(GROUP, Data::text(payload(next, 64))).fire_and_forget(true).await.map_err(|e| e.to_string())?;
+        sender
+            .send_to_group(GROUP, Data::text(payload(next, 64)))
+            .fire_and_forget(true)
+            .await
+            .map_err(|e| e.to_string())?;
         // The marker can only arrive through the recovered connection.
         loop {
-            let event = tokio::time::timeout(WAIT, events.recv()).await.map_err(|_| "marker not received")?.ok_or("ended")?;
+            let event =
+                tokio::time::timeout(WAIT, events.recv()).await.map_err(|_| "marker not received")?.ok_or("ended")?;
             if let Event::Recovered { elapsed, .. } = &event {
                 reported.push(elapsed.as_secs_f64() * 1e3);
             }
@@ -324,7 +334,11 @@ async fn scale(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
     let meter = Meter::start(ctx.args.server_pid());
     for b in 0..broadcasts {
         let t = Instant::now();
-        sender.send_to_group("scale", Data::text(payload(b, 64))).fire_and_forget(true).await.map_err(|e| e.to_string())?;
+        sender
+            .send_to_group("scale", Data::text(payload(b, 64)))
+            .fire_and_forget(true)
+            .await
+            .map_err(|e| e.to_string())?;
         let target = (b + 1) * n as u64;
         if !progress.wait_for(target, WAIT).await {
             return Err(format!("broadcast {b}: {} of {target} receipts", progress.received()));
@@ -349,7 +363,8 @@ async fn scale(ctx: &Ctx) -> Result<(Vec<Map<String, Value>>, Value)> {
 fn main() {
     let args = Args::parse();
     proc::raise_fd_limit();
-    let ctx = Ctx { control: Control::new(&args.required("endpoint")), hub: args.str("hub", "bench"), args: args.clone() };
+    let ctx =
+        Ctx { control: Control::new(&args.required("endpoint")), hub: args.str("hub", "bench"), args: args.clone() };
     execute(CONTENDER, &args, async move { run(&ctx).await });
 }
 
