@@ -61,3 +61,16 @@ async fn text_data_with_a_lone_surrogate_is_a_bad_request() {
     assert_eq!(sender.recv_ack(6).await["success"], true);
     assert_eq!(receiver.recv().await["data"], "\u{1F600}");
 }
+
+/// Wildcard matching backtracked over every way to split the group name among the stars:
+/// five `*` against a 1024-character near miss never finished (a libFuzzer timeout in
+/// `role_patterns`). Checked on a thread so a slow matcher fails the test instead of hanging it.
+#[test]
+fn wildcard_matching_of_a_long_near_miss_is_fast() {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let pattern = webpubsub_emulator::Pattern::compile("*a*a*a*a*b").expect("five stars are allowed");
+        let _ = done.send(pattern.matches(&"a".repeat(1024)));
+    });
+    assert_eq!(finished.recv_timeout(Duration::from_secs(2)), Ok(false));
+}
