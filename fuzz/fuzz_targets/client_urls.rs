@@ -20,7 +20,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(base) = recovery_base(url) {
         let pairs = query_pairs(&base);
         assert!(
-            !pairs.iter().any(|(k, _)| matches!(k.as_str(), "access_token" | "awps_connection_id" | "awps_reconnection_token")),
+            !pairs
+                .iter()
+                .any(|(k, _)| matches!(k.as_str(), "access_token" | "awps_connection_id" | "awps_reconnection_token")),
             "{url:?} keeps a token or old recovery parameters in {base:?}"
         );
         let recovery = recovery_url(&base, connection_id, token).expect("a recovery base parses");

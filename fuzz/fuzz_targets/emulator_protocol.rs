@@ -44,7 +44,9 @@ fn accepted_frames_decode_alike(text: &str) {
             assert_eq!((&*event, ack_id), (e.as_str(), a));
             same_data(data_type, data.get().as_bytes(), &d);
         }
-        (ClientMessage::SequenceAck { sequence_id }, Request::SequenceAck { sequence_id: s }) => assert_eq!(sequence_id, s),
+        (ClientMessage::SequenceAck { sequence_id }, Request::SequenceAck { sequence_id: s }) => {
+            assert_eq!(sequence_id, s)
+        }
         (ClientMessage::Ping, Request::Ping) => {}
         (m, r) => panic!("{text:?}: emulator reads {m:?}, client reads {r:?}"),
     }
@@ -92,11 +94,11 @@ fn downstream_frames_round_trip(selector: u64, group: &str, user: &str, body: &s
             reconnection_token: token.map(str::to_owned),
         }
     );
+    assert_eq!(client_reads(&disconnected(body)), ServiceMessage::Disconnected { message: Some(body.to_owned()) });
     assert_eq!(
-        client_reads(&disconnected(body)),
-        ServiceMessage::Disconnected { message: Some(body.to_owned()) }
+        client_reads(&ack(sequence_id, None)),
+        ServiceMessage::Ack { ack_id: sequence_id, success: true, error: None }
     );
-    assert_eq!(client_reads(&ack(sequence_id, None)), ServiceMessage::Ack { ack_id: sequence_id, success: true, error: None });
     let error = [AckError::Forbidden, AckError::Duplicate, AckError::BadRequest, AckError::InternalServerError]
         [(selector % 4) as usize];
     assert_eq!(

@@ -22,7 +22,8 @@ struct Server {
 fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
         let config = EmulatorConfig { access_key: webpubsub_fuzz::KEY.into(), ..EmulatorConfig::default() };
         let emulator = runtime.block_on(Emulator::start(config)).expect("the emulator starts");
         Server { _runtime: runtime, emulator, socket: Mutex::new(None) }

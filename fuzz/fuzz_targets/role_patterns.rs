@@ -44,7 +44,8 @@ fuzz_target!(|data: &[u8]| {
     // Role strings as they come in a token: never a panic, and unknown roles grant nothing.
     let roles: Vec<&str> = roles.lines().take(64).filter(|r| r.chars().count() <= 2 * MAX_CHARS).collect();
     if let Ok(perms) = Permissions::from_roles(&roles) {
-        let granted = perms.check(Permission::JoinLeaveGroup, Some(group)) || perms.check(Permission::SendToGroup, Some(group));
+        let granted =
+            perms.check(Permission::JoinLeaveGroup, Some(group)) || perms.check(Permission::SendToGroup, Some(group));
         if granted {
             assert!(roles.iter().any(|r| r.starts_with("webpubsub.")), "{roles:?} grant {group:?}");
         }

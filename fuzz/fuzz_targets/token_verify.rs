@@ -26,7 +26,9 @@ fuzz_target!(|data: &[u8]| {
         Err(TokenError::Signature) => panic!("a correctly signed token was refused: {token}"),
         Err(_) => {}
         Ok(claims) => {
-            let alg = serde_json::from_str::<serde_json::Value>(header).ok().and_then(|h| h["alg"].as_str().map(str::to_owned));
+            let alg = serde_json::from_str::<serde_json::Value>(header)
+                .ok()
+                .and_then(|h| h["alg"].as_str().map(str::to_owned));
             assert_eq!(alg.as_deref(), Some("HS256"), "accepted a token whose header is {header:?}");
             // What the client endpoint does next with the claims.
             if let Some(aud) = claims.get("aud").and_then(|v| v.as_str()) {

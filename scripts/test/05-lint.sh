@@ -29,6 +29,8 @@ fmt_check() {
   return 1
 }
 check "cargo fmt --check" fmt_check
+# The fuzz targets are a workspace of their own (nightly to build; formatting needs no nightly).
+check "cargo fmt --check (fuzz/)" cargo fmt --manifest-path fuzz/Cargo.toml --all --check
 # --release: shares the build cache with the other parts.
 check "cargo clippy" cargo clippy --workspace --all-targets --release -- -D warnings
 check "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --release --no-deps --workspace --quiet
