@@ -375,6 +375,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "a million comparisons: hours when interpreted; the small cases above run")]
     fn matcher_agrees_with_the_definition_on_every_small_case() {
         let groups = all_strings(&['a', 'b', '.', '*'], 4);
         let mut compared = 0;
@@ -390,6 +391,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "measures time; interpreted, even linear matching takes minutes")]
     fn adversarial_patterns_match_in_linear_time() {
         let near_miss = format!("{}b", "a".repeat(1023));
         let all_a = "a".repeat(1024);
