@@ -188,6 +188,13 @@ fn attempts_allowed(policy: &RetryPolicy, elapsed: Duration) -> usize {
     attempts
 }
 
+/// Fails unless the peer saw at most `allowed` upgrades (what `rule` allows in `elapsed`) and
+/// the client raised no more events than that many attempts explain.
+fn assert_paced(upgrades: usize, events: usize, elapsed: Duration, allowed: usize, rule: &str) {
+    assert!(upgrades <= allowed, "{upgrades} upgrades in {elapsed:?}; {rule} allows {allowed}");
+    assert!(events <= allowed * EVENTS_PER_ATTEMPT, "{events} events for {upgrades} upgrades in {elapsed:?}");
+}
+
 /// Starts a default client against `peer`, watches it for [`WATCH`] and returns the number of
 /// upgrades the peer saw, the events the client raised, the time watched and the client.
 async fn watch(peer: &Peer, options: ClientOptions) -> (usize, usize, Duration, WebPubSubClient) {
@@ -216,8 +223,7 @@ async fn a_peer_that_ends_every_connection_with_1008_gets_no_more_attempts_than_
     let policy = options.reconnect_retry.clone();
     let (upgrades, events, elapsed, client) = watch(&peer, options).await;
     let allowed = attempts_allowed(&policy, elapsed);
-    assert!(upgrades <= allowed, "{upgrades} upgrades in {elapsed:?}; the reconnect policy allows {allowed}");
-    assert!(events <= allowed * EVENTS_PER_ATTEMPT, "{events} events for {upgrades} upgrades in {elapsed:?}");
+    assert_paced(upgrades, events, elapsed, allowed, "the reconnect policy");
     client.stop().await;
 }
 
@@ -238,8 +244,7 @@ async fn a_peer_that_closes_every_recovered_socket_at_once_gets_recovery_attempt
     let (upgrades, events, elapsed, client) = watch(&peer, options).await;
     // The first connection, the first recovery attempt at once, then one per interval.
     let allowed = 2 + (elapsed.as_secs_f64() / interval.as_secs_f64()) as usize;
-    assert!(upgrades <= allowed, "{upgrades} upgrades in {elapsed:?}; one recovery per {interval:?} allows {allowed}");
-    assert!(events <= allowed * EVENTS_PER_ATTEMPT, "{events} events for {upgrades} upgrades in {elapsed:?}");
+    assert_paced(upgrades, events, elapsed, allowed, &format!("one recovery per {interval:?}"));
     let queries = peer.queries();
     assert!(queries.len() >= 2, "the client tried to recover");
     for query in &queries[1..] {
@@ -264,8 +269,7 @@ async fn a_peer_that_closes_every_upgrade_with_1011_before_connected_gets_attemp
     let policy = options.reconnect_retry.clone();
     let (upgrades, events, elapsed, client) = watch(&peer, options).await;
     let allowed = attempts_allowed(&policy, elapsed);
-    assert!(upgrades <= allowed, "{upgrades} upgrades in {elapsed:?}; the reconnect policy allows {allowed}");
-    assert!(events <= allowed * EVENTS_PER_ATTEMPT, "{events} events for {upgrades} upgrades in {elapsed:?}");
+    assert_paced(upgrades, events, elapsed, allowed, "the reconnect policy");
     assert!(peer.queries().iter().all(|q| !is_recovery(q)), "nothing to recover without a token");
     client.stop().await;
 }
