@@ -195,6 +195,15 @@ fn assert_paced(upgrades: usize, events: usize, elapsed: Duration, allowed: usiz
     assert!(events <= allowed * EVENTS_PER_ATTEMPT, "{events} events for {upgrades} upgrades in {elapsed:?}");
 }
 
+/// Watches a default client against `peer` and asserts it stayed within its reconnect policy.
+async fn watch_within_backoff(peer: &Peer) -> WebPubSubClient {
+    let options = ClientOptions::default();
+    let policy = options.reconnect_retry.clone();
+    let (upgrades, events, elapsed, client) = watch(peer, options).await;
+    assert_paced(upgrades, events, elapsed, attempts_allowed(&policy, elapsed), "the reconnect policy");
+    client
+}
+
 /// Starts a default client against `peer`, watches it for [`WATCH`] and returns the number of
 /// upgrades the peer saw, the events the client raised, the time watched and the client.
 async fn watch(peer: &Peer, options: ClientOptions) -> (usize, usize, Duration, WebPubSubClient) {
@@ -219,11 +228,7 @@ async fn a_peer_that_ends_every_connection_with_1008_gets_no_more_attempts_than_
         close_with(&mut up.ws, CloseCode::Policy).await;
     })
     .await;
-    let options = ClientOptions::default();
-    let policy = options.reconnect_retry.clone();
-    let (upgrades, events, elapsed, client) = watch(&peer, options).await;
-    let allowed = attempts_allowed(&policy, elapsed);
-    assert_paced(upgrades, events, elapsed, allowed, "the reconnect policy");
+    let client = watch_within_backoff(&peer).await;
     client.stop().await;
 }
 
@@ -265,11 +270,7 @@ async fn a_peer_that_closes_every_upgrade_with_1011_before_connected_gets_attemp
         close_with(&mut up.ws, CloseCode::Error).await;
     })
     .await;
-    let options = ClientOptions::default();
-    let policy = options.reconnect_retry.clone();
-    let (upgrades, events, elapsed, client) = watch(&peer, options).await;
-    let allowed = attempts_allowed(&policy, elapsed);
-    assert_paced(upgrades, events, elapsed, allowed, "the reconnect policy");
+    let client = watch_within_backoff(&peer).await;
     assert!(peer.queries().iter().all(|q| !is_recovery(q)), "nothing to recover without a token");
     client.stop().await;
 }
